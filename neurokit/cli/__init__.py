@@ -18,8 +18,15 @@ SUBCOMMANDS = {
 }
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """An ArgumentParser whose usage errors are one line, not usage plus error."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser():
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="neurokit",
         description="Spiking LMU memories and Equilibrium Propagation networks: "
         "simulate, deploy to the Loihi emulator, and measure error scaling.",
@@ -28,7 +35,8 @@ def build_parser():
         "-v", "--verbose", action="count", default=0,
         help="log more detail to stderr (-v for info, -vv for debug)",
     )
-    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True,
+                                       parser_class=OneLineParser)
     for name, module_name in SUBCOMMANDS.items():
         module = importlib.import_module(module_name)
         sub = module.add_parser(subparsers)

@@ -1,0 +1,75 @@
+"""`neurokit scaling`: error against neuron count for an LMU spec."""
+
+import argparse
+import logging
+from pathlib import Path
+
+from tqdm import tqdm
+
+from neurokit.backends import BACKENDS, NEURON_TYPES
+from neurokit.cli.options import comma_list, positive_float, positive_int
+from neurokit.errors import SpecError
+from neurokit.plots import scaling_figure
+from neurokit.report import format_table
+from neurokit.simulate import resolve_spec
+from neurokit.sweeps import run_scaling
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_NEURONS = [500, 1000, 2000, 4000, 8000, 16000, 32000, 64000]
+
+
+def add_parser(subparsers):
+    parser = subparsers.add_parser(
+        "scaling",
+        help="measure how LMU error falls with neuron count",
+        description="Run every (backend, neuron type, m, seed) of an LMU spec, write "
+        "DIR/results.csv and DIR/scaling.png, and print a table with fitted exponents.",
+    )
+    parser.add_argument("spec", nargs="?", default=None, metavar="SPEC",
+                        help="LMU spec (TOML); default: networks/lmu.toml")
+    parser.add_argument("--neurons", type=positive_int, nargs="+", default=DEFAULT_NEURONS,
+                        metavar="N", help="neuron counts m to run (even integers; default: "
+                        + " ".join(map(str, DEFAULT_NEURONS)) + ")")
+    parser.add_argument("--seeds", type=positive_int, default=5, metavar="K",
+                        help="seeds per neuron count; seed s sets the input signal, "
+                        "encoders and spikes (default: 5)")
+    parser.add_argument("--out", type=Path, default=Path("neurokit-results/scaling"),
+                        metavar="DIR", help="output directory (default: neurokit-results/scaling)")
+    parser.add_argument("--backend", type=comma_list, default=["nengo"],
+                        help="comma-separated backends: " + ", ".join(BACKENDS)
+                        + " (default: nengo)")
+    parser.add_argument("--neuron-types", type=comma_list, default=list(NEURON_TYPES),
+                        help="comma-separated neuron types: poisson (spiking) and rate "
+                        "(non-spiking baseline) (default: poisson,rate)")
+    parser.add_argument("--duration", type=positive_float, default=None, metavar="S",
+                        help="simulated time per run in seconds (default: from the spec)")
+    parser.add_argument("--jobs", type=positive_int, default=1,
+                        help="runs in parallel worker processes (default: 1)")
+    return parser
+
+
+def run(args):
+    overrides = {} if args.duration is None else {"duration": args.duration}
+    spec = resolve_spec(args.spec, **overrides)
+    for name in args.backend:
+        if name not in BACKENDS:
+            raise SpecError(f"--backend {name!r} is unknown; use one of: {', '.join(BACKENDS)}")
+    if args.out.exists() and not args.out.is_dir():
+        raise SpecError(f"--out {str(args.out)!r} is a file; give a directory path")
+
+    total = len(args.backend) * len(args.neuron_types) * len(args.neurons) * args.seeds
+    with tqdm(total=total, desc="scaling", unit="run", dynamic_ncols=True) as bar:
+        def advance(row):
+            bar.set_postfix_str(f"{row['backend']} {row['neuron_type']} m={row['n_neurons']}")
+            bar.update()
+
+        rows = run_scaling(spec, args.neurons, args.seeds, args.out, backends=args.backend,
+                           neuron_types=args.neuron_types, jobs=args.jobs, progress=advance)
+
+    title = (f"{spec.name}: LMU d = {spec.order}, θ = {spec.theta * 1e3:g} ms, "
+             f"τ = {spec.tau * 1e3:g} ms, dt = {spec.dt * 1e3:g} ms, {args.seeds} seeds")
+    figure = scaling_figure(rows, args.out / "scaling.png", title=title)
+    print(format_table(rows))
+    print(f"\nwrote {args.out / 'results.csv'} and {figure}")
+    return 0

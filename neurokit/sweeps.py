@@ -1,0 +1,120 @@
+"""Scaling sweeps: many (backend, neuron type, m, seed) runs, stored as they finish.
+
+Rows are appended to ``results.csv.partial`` and flushed one whole line at a
+time, so an interrupted sweep keeps every finished run. When all runs are
+done the file is renamed to ``results.csv``.
+"""
+
+import csv
+import itertools
+import logging
+import os
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
+
+from neurokit.analysis import evaluate
+from neurokit.backends import NEURON_TYPES, get_backend
+from neurokit.errors import SpecError
+from neurokit.task import build_task
+
+logger = logging.getLogger(__name__)
+
+BASE_COLUMNS = [
+    "network", "backend", "neuron_type", "n_neurons", "order", "seed",
+    "nrmse", "state_nrmse", "ideal_nrmse", "build_s", "run_s",
+    "theta", "tau", "dt", "duration",
+]
+
+
+def plan_runs(backends, neuron_types, n_neurons, seeds):
+    """Return the list of (backend, neuron_type, m, seed) runs of a sweep."""
+    for name in neuron_types:
+        if name not in NEURON_TYPES:
+            raise SpecError(f"neuron type {name!r} is unknown; use one of: {', '.join(NEURON_TYPES)}")
+    if not n_neurons:
+        raise SpecError("no neuron counts given; pass at least one, e.g. --neurons 1000 4000")
+    if int(seeds) < 1:
+        raise SpecError(f"seeds = {seeds} is invalid; use at least 1 seed")
+    return list(itertools.product(backends, neuron_types, sorted(n_neurons), range(int(seeds))))
+
+
+def run_one(spec, backend, neuron_type, n_neurons, seed, backend_options=None):
+    """Run one configuration and return its CSV row as a dict."""
+    task = build_task(spec.replace(n_neurons=n_neurons), seed)
+    result = get_backend(backend, **(backend_options or {})).run(task, n_neurons, neuron_type, seed)
+    row = {
+        "network": spec.name, "backend": backend, "neuron_type": neuron_type,
+        "n_neurons": n_neurons, "order": spec.order, "seed": seed,
+        "build_s": round(result.build_s, 4), "run_s": round(result.run_s, 4),
+        "theta": spec.theta, "tau": spec.tau, "dt": spec.dt, "duration": spec.duration,
+    }
+    row.update(evaluate(result, spec.settle))
+    for key, value in result.extra.items():
+        if isinstance(value, (int, float)):
+            row[key] = value
+    return row
+
+
+def run_scaling(spec, n_neurons, seeds, out_dir, backends=("nengo",),
+                neuron_types=NEURON_TYPES, jobs=1, progress=None, backend_options=None):
+    """Run a scaling sweep and write ``out_dir/results.csv``; return the rows.
+
+    Every spec value is validated before the output directory is touched.
+    ``progress`` is called with each finished row, e.g. to advance a bar.
+    ``jobs`` > 1 runs configurations in that many worker processes.
+    """
+    for m in n_neurons:
+        spec.replace(n_neurons=int(m))
+    for name in backends:
+        get_backend(name, **(backend_options or {}).get(name, {}))
+    runs = plan_runs(backends, neuron_types, [int(m) for m in n_neurons], seeds)
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    partial = out_dir / "results.csv.partial"
+    columns = BASE_COLUMNS + [f"nrmse_delay_{d:g}" for d in spec.delays]
+    rows = []
+
+    with partial.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns, extrasaction="ignore")
+        writer.writeheader()
+        handle.flush()
+        for row in _execute(spec, runs, jobs, backend_options or {}):
+            writer.writerow(row)
+            handle.flush()
+            rows.append(row)
+            if progress is not None:
+                progress(row)
+
+    os.replace(partial, out_dir / "results.csv")
+    logger.info("wrote %d runs to %s", len(rows), out_dir / "results.csv")
+    return rows
+
+
+def _execute(spec, runs, jobs, backend_options):
+    if jobs <= 1:
+        for backend, neuron_type, m, seed in runs:
+            yield run_one(spec, backend, neuron_type, m, seed, backend_options.get(backend))
+        return
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        futures = [pool.submit(run_one, spec, b, nt, m, s, backend_options.get(b))
+                   for b, nt, m, s in runs]
+        for future in as_completed(futures):
+            yield future.result()
+
+
+def read_results(path):
+    """Read a results CSV back into a list of dicts with numeric values."""
+    path = Path(path)
+    with path.open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    for row in rows:
+        for key, value in row.items():
+            try:
+                row[key] = int(value)
+            except ValueError:
+                try:
+                    row[key] = float(value)
+                except ValueError:
+                    pass
+    return rows
