@@ -106,7 +106,7 @@ def run_figure(result, path, max_raster=50):
     if result.spikes is not None:
         counts = result.spikes[:, :max_raster]
         steps, neurons = np.nonzero(counts)
-        axes[2].scatter(result.t[steps], neurons, marker="|", s=12, color="black")
+        axes[2].scatter(result.t[steps], neurons, marker="|", s=6, linewidths=0.6, color="black")
         axes[2].set_ylabel("neuron")
         axes[2].set_ylim(-0.5, counts.shape[1] - 0.5)
     axes[-1].set_xlabel("time (s)")

@@ -26,8 +26,16 @@ BASE_COLUMNS = [
 ]
 
 
-def plan_runs(backends, neuron_types, n_neurons, seeds):
-    """Return the list of (backend, neuron_type, m, seed) runs of a sweep."""
+def plan_runs(spec, backends, neuron_types, n_neurons, seeds, backend_options=None):
+    """Validate a sweep and return its (backend, neuron_type, m, seed) runs.
+
+    Every neuron count is checked against the spec and every backend is
+    created once, so bad input fails before any run or file is made.
+    """
+    for m in n_neurons:
+        spec.replace(n_neurons=int(m))
+    for name in backends:
+        get_backend(name, **(backend_options or {}).get(name, {}))
     for name in neuron_types:
         if name not in NEURON_TYPES:
             raise SpecError(f"neuron type {name!r} is unknown; use one of: {', '.join(NEURON_TYPES)}")
@@ -35,7 +43,8 @@ def plan_runs(backends, neuron_types, n_neurons, seeds):
         raise SpecError("no neuron counts given; pass at least one, e.g. --neurons 1000 4000")
     if int(seeds) < 1:
         raise SpecError(f"seeds = {seeds} is invalid; use at least 1 seed")
-    return list(itertools.product(backends, neuron_types, sorted(n_neurons), range(int(seeds))))
+    n_neurons = sorted(int(m) for m in n_neurons)
+    return list(itertools.product(backends, neuron_types, n_neurons, range(int(seeds))))
 
 
 def run_one(spec, backend, neuron_type, n_neurons, seed, backend_options=None):
@@ -63,11 +72,7 @@ def run_scaling(spec, n_neurons, seeds, out_dir, backends=("nengo",),
     ``progress`` is called with each finished row, e.g. to advance a bar.
     ``jobs`` > 1 runs configurations in that many worker processes.
     """
-    for m in n_neurons:
-        spec.replace(n_neurons=int(m))
-    for name in backends:
-        get_backend(name, **(backend_options or {}).get(name, {}))
-    runs = plan_runs(backends, neuron_types, [int(m) for m in n_neurons], seeds)
+    runs = plan_runs(spec, backends, neuron_types, n_neurons, seeds, backend_options)
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -12,7 +12,7 @@ from neurokit.errors import SpecError
 from neurokit.plots import scaling_figure
 from neurokit.report import format_table
 from neurokit.simulate import resolve_spec
-from neurokit.sweeps import run_scaling
+from neurokit.sweeps import plan_runs, run_scaling
 
 logger = logging.getLogger(__name__)
 
@@ -58,8 +58,8 @@ def run(args):
     if args.out.exists() and not args.out.is_dir():
         raise SpecError(f"--out {str(args.out)!r} is a file; give a directory path")
 
-    total = len(args.backend) * len(args.neuron_types) * len(args.neurons) * args.seeds
-    with tqdm(total=total, desc="scaling", unit="run", dynamic_ncols=True) as bar:
+    runs = plan_runs(spec, args.backend, args.neuron_types, args.neurons, args.seeds)
+    with tqdm(total=len(runs), desc="scaling", unit="run", dynamic_ncols=True) as bar:
         def advance(row):
             bar.set_postfix_str(f"{row['backend']} {row['neuron_type']} m={row['n_neurons']}")
             bar.update()

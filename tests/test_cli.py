@@ -1,0 +1,85 @@
+"""The command line: the scaling job end to end, and one-line errors."""
+
+import csv
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def neurokit(*args, cwd=None):
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    return subprocess.run([sys.executable, "-m", "neurokit.cli", *map(str, args)],
+                          capture_output=True, text=True, cwd=cwd or ROOT, env=env, timeout=600)
+
+
+def test_scaling_writes_results_and_figure(tmp_path):
+    out = tmp_path / "run"
+    done = neurokit("scaling", "--neurons", 200, 400, 800, "--seeds", 2,
+                    "--duration", 0.5, "--out", out)
+    assert done.returncode == 0, done.stderr
+
+    with (out / "results.csv").open() as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 3 * 2 * 2
+    for column in ("network", "backend", "neuron_type", "n_neurons", "order", "seed",
+                   "nrmse", "build_s", "run_s"):
+        assert column in rows[0]
+    assert {row["neuron_type"] for row in rows} == {"poisson", "rate"}
+    assert (out / "scaling.png").stat().st_size > 10_000
+    assert sorted(p.name for p in out.iterdir()) == ["results.csv", "scaling.png"]
+    assert "Fitted exponents" in done.stdout
+    assert "nengo poisson state_nrmse: slope" in done.stdout
+
+
+def bad_spec(tmp_path, text):
+    path = tmp_path / "bad.toml"
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (["--neurons", "0"], "'0' is not positive"),
+        (["--neurons", "abc"], "'abc' is not an integer"),
+        (["--neurons", "201"], "n_neurons = 201 is odd"),
+        (["--neurons", "6"], "too few"),
+        (["--seeds", "-2"], "'-2' is not positive"),
+        (["--backend", "spinnaker"], "'spinnaker' is unknown"),
+        (["--neuron-types", "lif"], "neuron type 'lif' is unknown"),
+        (["--duration", "nan"], "positive, finite"),
+        (["missing.toml"], "was not found"),
+    ],
+)
+def test_bad_argument_gives_one_line(tmp_path, args, fragment):
+    out = tmp_path / "out"
+    done = neurokit("scaling", *args, "--out", out)
+    assert done.returncode == 2
+    assert fragment in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    "text, fragment",
+    [
+        ('kind = "lmu"\n[lmu]\nordr = 3\n', "unknown key 'lmu.ordr'"),
+        ('kind = "lmu"\n[lmu]\norder = 0\n', "lmu.order = 0"),
+        ('kind = "lmu"\n[lmu]\ntheta = -0.1\n', "lmu.theta"),
+        ('kind = "lmu"\n[lmu]\ntau = 0.0\n', "lmu.tau"),
+        ('kind = "lmu"\n[lmu]\ndt = 0.1\n', "lmu.dt"),
+        ('kind = "lmu"\n[input]\nkind = "file"\npath = "gone.wav"\n', "input.path"),
+    ],
+)
+def test_bad_spec_gives_one_line(tmp_path, text, fragment):
+    out = tmp_path / "out"
+    done = neurokit("scaling", bad_spec(tmp_path, text), "--neurons", 100, "--out", out)
+    assert done.returncode == 2
+    assert fragment in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert not out.exists()
