@@ -59,8 +59,8 @@ def scaling_figure(rows, path, title=None):
             ax.plot(*zip(*means), "o-", color=color, label=label)
 
         if metric == "state_nrmse" and ax.lines:
-            # A guide of slope −1/2 through the first spiking mean, the rate
-            # Poisson noise predicts (error ∝ d/√m).
+            # A guide through the first spiking mean with slope −1/2, which
+            # Poisson spike noise predicts (error ∝ d/√m).
             m0, e0 = ax.lines[0].get_data()
             guide = np.array([m0[0], m0[-1]], dtype=float)
             ax.plot(guide, e0[0] * (guide / guide[0]) ** -0.5, ":", color="gray",
