@@ -14,7 +14,7 @@ from pathlib import Path
 
 from neurokit.analysis import evaluate
 from neurokit.backends import NEURON_TYPES, get_backend
-from neurokit.errors import SpecError
+from neurokit.errors import DataError, SpecError
 from neurokit.task import build_task
 
 logger = logging.getLogger(__name__)
@@ -111,9 +111,15 @@ def _execute(spec, runs, jobs, backend_options):
 def read_results(path):
     """Read a results CSV back into a list of dicts with numeric values."""
     path = Path(path)
-    with path.open(newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    for row in rows:
+    try:
+        with path.open(newline="") as handle:
+            rows = list(csv.DictReader(handle))
+    except (OSError, UnicodeDecodeError, csv.Error) as error:
+        raise DataError(f"results file {str(path)!r} could not be read: {error}") from None
+    for number, row in enumerate(rows, start=2):
+        if None in row or None in row.values():
+            raise DataError(f"line {number} of {path} does not match its header; "
+                            "give an unedited results.csv from `neurokit scaling`")
         for key, value in row.items():
             try:
                 row[key] = int(value)

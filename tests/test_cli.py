@@ -83,3 +83,33 @@ def test_bad_spec_gives_one_line(tmp_path, text, fragment):
     assert fragment in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1, done.stderr
     assert not out.exists()
+
+
+def test_plot_redraws_from_csv(tmp_path):
+    out = tmp_path / "run"
+    assert neurokit("scaling", "--neurons", 200, 400, "--seeds", 2, "--duration", 0.5,
+                    "--neuron-types", "poisson", "--out", out).returncode == 0
+    figure = tmp_path / "again.svg"
+    done = neurokit("plot", out / "results.csv", "--out", figure)
+    assert done.returncode == 0, done.stderr
+    assert figure.read_text().startswith("<?xml")
+    assert "nengo poisson" in done.stdout
+
+
+@pytest.mark.parametrize(
+    "content, fragment",
+    [
+        (None, "was not found"),
+        ("a,b\n1,2\n", "missing backend"),
+        ("backend,neuron_type\nnengo,poisson,extra\n", "does not match its header"),
+    ],
+)
+def test_plot_rejects_bad_results(tmp_path, content, fragment):
+    path = tmp_path / "results.csv"
+    if content is not None:
+        path.write_text(content)
+    done = neurokit("plot", path, "--out", tmp_path / "fig.png")
+    assert done.returncode == 2
+    assert fragment in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "fig.png").exists()
