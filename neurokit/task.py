@@ -12,6 +12,7 @@ import logging
 import numpy as np
 
 from neurokit import lmu
+from neurokit.errors import SpecError
 from neurokit.signals import make_signal
 
 logger = logging.getLogger(__name__)
@@ -55,6 +56,7 @@ def build_task(spec, seed):
 
     A, B = lmu.legendre_state_space(spec.order)
     A_bar, B_bar = lmu.discretize(A, B, spec.dt, spec.theta, spec.discretization)
+    _check_stable(A_bar, spec)
     A_mapped, B_mapped = lmu.map_to_lowpass_discrete(A_bar, B_bar, spec.tau, spec.dt)
     ideal_state = lmu.simulate_discrete(A_bar, B_bar, u)
     readout = lmu.legendre_readout(spec.order, spec.delays, spec.theta)
@@ -75,3 +77,16 @@ def build_task(spec, seed):
                  np.max(np.abs(ideal_state)))
     return LMUTask(spec, seed, u, A_bar, B_bar, A_mapped, B_mapped, ideal_state,
                    readout, target, radius)
+
+
+def _check_stable(A_bar, spec):
+    # The continuous LMU is stable, and zero-order hold keeps it so, but the
+    # Euler step I + (dt/θ)·A has eigenvalues outside the unit circle once
+    # dt/θ is not small, and the memory then grows without bound.
+    spectral_radius = float(np.max(np.abs(np.linalg.eigvals(A_bar))))
+    if spectral_radius > 1 + 1e-9:
+        raise SpecError(
+            f"lmu.discretization = {spec.discretization!r} at dt/theta = "
+            f"{spec.dt / spec.theta:.3g} gives an unstable system (spectral radius "
+            f"{spectral_radius:.3g} > 1); use \"zoh\" or a smaller dt"
+        )
