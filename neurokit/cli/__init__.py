@@ -10,6 +10,7 @@ import importlib
 import logging
 import sys
 
+from neurokit import __version__
 from neurokit.errors import NeurokitError
 
 # Subcommand name -> module in neurokit.cli that implements it.
@@ -32,6 +33,7 @@ def build_parser():
         description="Spiking LMU memories and Equilibrium Propagation networks: "
         "simulate, deploy to the Loihi emulator, and measure error scaling.",
     )
+    parser.add_argument("--version", action="version", version=f"neurokit {__version__}")
     parser.add_argument(
         "-v", "--verbose", action="count", default=0,
         help="log more detail to stderr (-v for info, -vv for debug)",
