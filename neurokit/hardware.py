@@ -33,7 +33,7 @@ _SCHEMA = {
         "input_axons_per_core": (int, 1, None),
         "output_axons_per_core": (int, 1, None),
         "synapse_bits_per_core": (int, 1, None),
-        "weight_bits": (int, 1, 8),
+        "weight_bits": (int, 2, 8),
         "max_rate": (float, 1.0, 1000.0),
     },
     "energy": {

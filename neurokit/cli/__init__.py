@@ -15,6 +15,7 @@ from neurokit.errors import NeurokitError
 # Subcommand name -> module in neurokit.cli that implements it.
 SUBCOMMANDS = {
     "scaling": "neurokit.cli.scaling",
+    "deploy": "neurokit.cli.deploy",
 }
 
 
