@@ -45,7 +45,7 @@ def deploy(spec, profile="loihi", seed=0):
         "tau_s": spec.tau,
         "dt_s": spec.dt,
         "duration_s": spec.duration,
-        "max_rate_hz": profile.max_rate,
+        "max_rate_hz": min(spec.max_rate, profile.max_rate),
         "chip_neuron_type": profile.neuron_type,
         "nrmse": {
             "emulator": chip_metrics["nrmse"],

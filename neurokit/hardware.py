@@ -65,7 +65,7 @@ class HardwareProfile:
     output_axons_per_core: int
     synapse_bits_per_core: int
     weight_bits: int
-    max_rate: float  # Hz, firing rate of a neuron at e·x = radius on this chip
+    max_rate: float  # Hz, cap on the spec's max_rate (rate at e·x = radius) on this chip
     synop_pj: float  # pJ per synaptic operation (an estimate)
     gain_std: float = 0.0  # relative std of each neuron's gain, fixed per chip
     bias_std: float = 0.0  # relative std of each neuron's bias, fixed per chip
@@ -84,7 +84,7 @@ class HardwareProfile:
         return any((self.gain_std, self.bias_std, self.tau_std, self.temporal_noise))
 
     def replace(self, **changes):
-        """Return a copy with some values changed (validated by the caller's ranges)."""
+        """Return a copy with some values changed, each checked against its range."""
         for key, value in changes.items():
             section = _section_of(key)
             if section is not None:

@@ -7,7 +7,8 @@ the machine affects both. Prints Markdown tables for BENCHMARKS.md:
 1. run time of the emulator and the reference simulator at the same m
 2. the decode-neuron trap: a plain nengo-loihi build of a recurrent LMU
    against the deploy path of neurokit
-3. the aliasing of Loihi's zero-reset neurons at two maximum rates
+3. the aliasing of Loihi's zero-reset neurons at two maximum rates, with
+   and without the slope correction in the decoders
 4. stochastic spiking with compartment noise: error against m
 
 Usage: PYTHONPATH=. python scripts/benchmark_loihi.py [--quick]
@@ -30,8 +31,8 @@ from neurokit.task import build_task
 SMALL = {"order": 3, "tau": 0.01, "duration": 1.0, "settle": 0.1}
 
 
-def run_pair(task, m, profile):
-    chip = LoihiBackend(profile).run(task, m)
+def run_pair(task, m, profile, compensate_reset=True):
+    chip = LoihiBackend(profile, compensate_reset=compensate_reset).run(task, m)
     reference = LoihiReferenceBackend(profile).run(task, m)
     return chip, reference
 
@@ -75,8 +76,8 @@ def plain_build_state(task, n_neurons, on_loihi):
         sim.run_steps(spec.n_steps + 10)
     decoded = sim.data[probe]
 
-    # Rebuild the state as the network's synapse sees it, and take the
-    # best alignment of up to 10 steps so that a pure delay is not counted.
+    # Rebuild the state at the synapse's output, and take the best
+    # alignment of up to 10 steps so that a pure delay is not counted.
     a = np.exp(-spec.dt / spec.tau)
     keep = task.t > spec.settle
     errors = []
@@ -110,18 +111,20 @@ def benchmark_trap(seeds):
 
 
 def benchmark_max_rate(seeds):
-    print("\n### Rate aliasing: d = 3, τ = 10 ms, m = 256, state NRMSE\n")
-    print("| max rate Hz | seed | emulator | reference | ratio |")
-    print("|---|---|---|---|---|")
+    print("\n### Zero-reset rate aliasing: d = 3, τ = 10 ms, m = 256, state NRMSE\n")
+    print("| max rate Hz | slope corrected | seed | emulator | reference | ratio |")
+    print("|---|---|---|---|---|---|")
     for max_rate in (100.0, 200.0):
         profile = load_profile("loihi").replace(max_rate=max_rate)
-        for seed in seeds:
-            task = build_task(load_spec(n_neurons=256, **SMALL), seed)
-            chip, reference = run_pair(task, 256, profile)
-            chip_error = evaluate(chip, task.spec.settle)["state_nrmse"]
-            reference_error = evaluate(reference, task.spec.settle)["state_nrmse"]
-            print(f"| {max_rate:g} | {seed} | {chip_error:.3f} | {reference_error:.3f} | "
-                  f"{chip_error / reference_error:.2f} |")
+        for compensate in (False, True):
+            for seed in seeds:
+                task = build_task(load_spec(n_neurons=256, max_rate=max_rate, **SMALL), seed)
+                chip, reference = run_pair(task, 256, profile, compensate_reset=compensate)
+                chip_error = evaluate(chip, task.spec.settle)["state_nrmse"]
+                reference_error = evaluate(reference, task.spec.settle)["state_nrmse"]
+                print(f"| {max_rate:g} | {'yes' if compensate else 'no'} | {seed} | "
+                      f"{chip_error:.3f} | {reference_error:.3f} | "
+                      f"{chip_error / reference_error:.2f} |")
 
 
 def benchmark_noise(neurons, noises, seeds):

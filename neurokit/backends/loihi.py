@@ -2,16 +2,18 @@
 
 Loihi cannot run Poisson neurons, so the paired population becomes
 SpikingRectifiedLinear compartments with zero initial voltage, at the
-profile's ``max_rate``. nengo-loihi 1.1.0 sends every decoded connection
+spec's ``max_rate`` capped by the profile's. Loihi resets the voltage to
+zero after a spike, which lowers each neuron's mean rate; the decoders
+undo that slope (``zero_reset_slope``). nengo-loihi 1.1.0 sends every decoded connection
 through "decode neurons" that add a 5 ms lowpass and some steps of delay,
 which breaks the discrete mapping of a recurrent LMU. This backend avoids
 them:
 
 - The recurrence runs on the chip as neuron-to-neuron weights
   W = (E/r)·Ā′·D, so the only filter in the loop is the synapse τ.
-- The input u (known in advance) is scaled into [−1, 1] and sent to the
-  neurons with the chip's input filter (``Model.decode_tau``) set to τ and no
-  filter on the host, so it also passes through exactly one synapse τ.
+- The input u is known in advance, so it is scaled into [−1, 1] and sent
+  to the neurons unfiltered. The chip's input filter (``Model.decode_tau``)
+  is set to τ, so the input also passes through exactly one synapse τ.
 
 The state x is rebuilt on the host from the spikes with the same discrete
 lowpass, x[k] = a·x[k−1] + (1 − a)·(Ā′·D·s[k] + B̄′·u[k]), for the emulator
@@ -38,8 +40,8 @@ from neurokit.populations import paired_population
 
 logger = logging.getLogger(__name__)
 
-# A predicted weight-quantization loss (relative RMS) above this means the
-# recurrent weights would no longer implement the LMU at all.
+# Largest predicted weight-quantization loss (relative RMS) that deploy
+# accepts. Above it the rounding error is over half the weights' own RMS.
 MAX_QUANTIZATION_LOSS = 0.5
 
 # Headroom of the input scale over max |u|, so the host's on/off input
@@ -47,9 +49,10 @@ MAX_QUANTIZATION_LOSS = 0.5
 INPUT_MARGIN = 1.05
 
 # Relative half-width of the uniform spread of each ± pair's bias. On the
-# default spec at m = 1024 (100 Hz) the reference state NRMSE was 1.73 with
-# no spread, 0.52 with 0.2 and 0.53 with 0.5; 0.5 gave the emulator 0.55.
-BIAS_SPREAD = 0.5
+# default spec at m = 1024 and 200 Hz, the state NRMSE with spreads of 0,
+# 0.2 and 0.5 was 0.71, 0.27 and 0.26 on the reference simulator and 0.42,
+# 0.30 and 0.31 on the emulator.
+BIAS_SPREAD = 0.2
 
 
 @dataclasses.dataclass(frozen=True)
@@ -103,11 +106,17 @@ def check_limits(n_neurons, profile):
         )
 
 
-def build_chip_network(task, n_neurons, profile):
-    """Return the ChipNetwork for a task, with the profile's mismatch applied."""
+def build_chip_network(task, n_neurons, profile, compensate_reset=True):
+    """Return the ChipNetwork for a task, with the profile's mismatch applied.
+
+    ``compensate_reset`` folds the mean rate curve of Loihi's zero-reset
+    neurons into the decoders (see ``zero_reset_slope``). The reference run,
+    whose neurons keep their remainder, uses the plain decoders.
+    """
     spec = task.spec
     population_seed, _ = task.seeds()
-    population = paired_population(n_neurons, spec.order, task.radius, profile.max_rate,
+    max_rate = min(spec.max_rate, profile.max_rate)
+    population = paired_population(n_neurons, spec.order, task.radius, max_rate,
                                    np.random.default_rng(population_seed))
 
     # Fixed mismatch: one pattern per profile seed, the same for every run.
@@ -123,12 +132,18 @@ def build_chip_network(task, n_neurons, profile):
     bias = bias * np.repeat(spread, 2)
     tau = spec.tau * _relative_factor(rng, profile.tau_std, n_neurons)
 
+    decoders = population.decoders
+    if compensate_reset:
+        # The mapper knows the designed biases, not the chip's mismatch.
+        designed_bias = population.bias * np.repeat(spread, 2)
+        decoders = decoders / zero_reset_slope(designed_bias, spec.dt)
+
     # NOTE: the recurrence is a dense m×m matrix, O(m²) in memory and in
     # synapses, unlike the O(m·d) Nengo backend. Loihi has no other way to
     # close the loop without decode neurons, and its cores hold only ~1000
     # compartments, so the sizes that fit on one chip stay small.
     encoders = population.encoders / population.radius
-    state_readout = task.A_mapped @ population.decoders
+    state_readout = task.A_mapped @ decoders
     input_scale = INPUT_MARGIN * float(np.max(np.abs(task.u))) or 1.0
     return ChipNetwork(
         gain=gain, bias=bias, tau=tau, encoders=population.encoders,
@@ -138,6 +153,19 @@ def build_chip_network(task, n_neurons, profile):
         input_scale=input_scale,
         state_readout=state_readout,
     )
+
+
+def zero_reset_slope(bias, dt):
+    """Return the slope of a zero-reset neuron's mean rate at current ``bias`` (Hz).
+
+    Loihi resets the voltage to zero after a spike, so the remainder above
+    threshold is lost and a neuron driven by J fires every ceil(1/(J·dt))
+    steps (nengo-loihi 1.1.0, loihi_spikingrectifiedlinear_rates). When the
+    remainder is spread uniformly over time, the mean period is
+    1/J + dt/2, so the mean rate is f(J) = J / (1 + J·dt/2) and a ± pair's
+    rate difference has slope f'(b) = 1/(1 + b·dt/2)² around its bias b.
+    """
+    return 1.0 / (1.0 + 0.5 * np.asarray(bias) * dt) ** 2
 
 
 def predicted_quantization_loss(weights, weight_bits):
@@ -221,24 +249,26 @@ class LoihiBackend(Backend):
     default_profile = "loihi"
     on_chip = True
 
-    def __init__(self, profile=None, progress_bar=False):
+    def __init__(self, profile=None, progress_bar=False, compensate_reset=True):
         if profile is None:
             profile = self.default_profile
         self.profile = profile if isinstance(profile, HardwareProfile) else load_profile(profile)
         self.progress_bar = progress_bar
+        self.compensate_reset = compensate_reset and self.on_chip
 
     def run(self, task, n_neurons, neuron_type="poisson", seed=None, record_spikes=0):
         spec = task.spec
         check_neuron_type(neuron_type)
         if self.on_chip:
             check_limits(n_neurons, self.profile)
-        chip = build_chip_network(task, n_neurons, self.profile)
+        chip = build_chip_network(task, n_neurons, self.profile, self.compensate_reset)
         if self.on_chip:
             loss = predicted_quantization_loss(chip.recurrent, self.profile.weight_bits)
             if loss > MAX_QUANTIZATION_LOSS:
                 raise HardwareLimitError(
                     f"rounding the recurrent weights to {self.profile.weight_bits} bits would "
-                    f"lose {loss:.0%} of them (relative RMS); use fewer neurons or a larger tau"
+                    f"leave a relative RMS error of {loss:.0%}; use more weight bits, fewer "
+                    "neurons or a larger tau"
                 )
 
         start = time.perf_counter()
@@ -330,10 +360,10 @@ class LoihiReferenceBackend(LoihiBackend):
     name = "loihi-reference"
     on_chip = False
 
-    def __init__(self, profile=None, progress_bar=False):
-        super().__init__(profile, progress_bar)
-        # The reference is the network the user started from, so it has no
-        # mismatch and no noise whatever the profile says.
+    def __init__(self, profile=None, progress_bar=False, compensate_reset=False):
+        super().__init__(profile, progress_bar, compensate_reset=False)
+        # The reference is the network the user started from, so it runs
+        # without the profile's mismatch and noise.
         self.profile = dataclasses.replace(self.profile, gain_std=0.0, bias_std=0.0,
                                            tau_std=0.0, temporal_noise=0.0)
 
@@ -403,8 +433,8 @@ def summarize_warnings(caught):
 
 def _relative_factor(rng, std, size):
     """Return 1 + std·N(0, 1), floored at 0.05 so a gain or tau never turns negative."""
-    if std == 0:
-        return np.ones(size)
+    # Draw even when std is 0, so that each quantity keeps its pattern
+    # whatever the other standard deviations are.
     return np.maximum(1.0 + std * rng.standard_normal(size), 0.05)
 
 
@@ -424,9 +454,9 @@ def _prepare_blocks(model, chip, profile, spec, info):
             info["float_weights"].append([np.array(w, copy=True) for w in synapse.weights])
         if profile.temporal_noise > 0:
             # Uniform noise of ±temporal_noise thresholds on the voltage each
-            # step; the threshold of a SpikingRectifiedLinear compartment is
-            # 1/dt in nengo-loihi 1.1.0 (builder/ensemble.py, build_relu), and
-            # noise_exp is a base-10 exponent in voltage units.
+            # step. nengo-loihi 1.1.0 sets the threshold of a
+            # SpikingRectifiedLinear compartment to 1/dt (build_relu), and
+            # noise_exp is a base-10 exponent in those voltage units.
             compartment.enable_noise[:] = True
             compartment.noise_exp = float(np.log10(profile.temporal_noise / spec.dt))
             compartment.noise_offset = 0
