@@ -1,13 +1,14 @@
 """The Loihi emulator backend, hardware profiles and `neurokit deploy`."""
 
 import json
+import re
 
 import numpy as np
 import pytest
 
 from neurokit.analysis import evaluate
 from neurokit.backends.loihi import (
-    AnalogLoihiBackend, LoihiBackend, LoihiReferenceBackend, block_resources, check_limits,
+    AnalogLoihiBackend, LoihiBackend, LoihiReferenceBackend, block_resources, plan_cores,
 )
 from neurokit.cli import main
 from neurokit.errors import HardwareLimitError, SpecError
@@ -58,7 +59,7 @@ def test_resource_report_matches_blocks():
     blocks = list(backend.last_model.blocks)
 
     # 512² weights exceed one core's synapse memory, so the block is split.
-    assert len(blocks) > 1
+    assert len(blocks) == plan_cores(512, backend.profile)[1] > 1
     assert result.extra["cores"] == len(blocks)
     assert sum(b.compartment.n_compartments for b in blocks) == 512
     for core, block in zip(result.extra["resources"], blocks):
@@ -84,16 +85,29 @@ def test_analog_without_mismatch_reproduces_digital():
 
 
 def test_network_over_chip_limits_rejected():
-    with pytest.raises(HardwareLimitError, match=r"m = 6000 neurons need at least 275 cores "
-                       r"for synapse memory, but loihi has 128 cores"):
+    # 4000² weights of at least 8 bits need at least 122 cores of 2^20 bits.
+    with pytest.raises(HardwareLimitError) as error:
+        LoihiBackend().run(small_task(4000), 4000)
+    message = str(error.value)
+    assert "for their synapse memory, but loihi has 128 cores" in message
+    cores = int(re.search(r"need (\d+) cores", message).group(1))
+    assert 128 < cores <= 140
+    # m²·8 bits <= 128 cores·2^20 bits gives m <= 4096.
+    largest = int(re.search(r"use at most (\d+) neurons", message).group(1))
+    assert 3500 <= largest < 4000
+
+
+def test_network_over_input_axons_rejected():
+    # Every core receives all m recurrent axons, and a core has 4096.
+    with pytest.raises(HardwareLimitError, match="m = 6000 neurons need more input axons "
+                       "than one core has, but loihi has 128 cores"):
         LoihiBackend().run(small_task(6000), 6000)
 
 
-def test_network_over_core_count_after_build():
-    # 512 neurons pass the lower bound of 2 cores but build onto 3.
+def test_network_over_small_core_budget_rejected():
     profile = load_profile("loihi").replace(cores_per_chip=2)
-    check_limits(512, profile)
-    with pytest.raises(HardwareLimitError, match="needs 3 cores but loihi has 2"):
+    with pytest.raises(HardwareLimitError, match="m = 512 neurons need 3 cores for their "
+                       "synapse memory, but loihi has 2 cores"):
         LoihiBackend(profile).run(small_task(512), 512)
 
 

@@ -87,23 +87,76 @@ def check_neuron_type(neuron_type):
         )
 
 
-def check_limits(n_neurons, profile):
-    """Raise HardwareLimitError when m neurons cannot fit on the profile's chips.
+# Host input axons into the memory block: nengo-loihi 1.1.0 sends a scalar
+# input as one on and one off spike train.
+INPUT_AXONS = 2
 
-    The dense recurrence needs m² weights of ``weight_bits`` bits each, so
-    m²·weight_bits / synapse_bits_per_core is a lower bound on the cores used
-    (nengo-loihi adds index bits on top). Compartments give m / 1024 cores.
+
+def plan_cores(n_neurons, profile):
+    """Return (compartments per core, cores, limiting resource) for m neurons.
+
+    nengo-loihi 1.1.0 splits a block into equal parts by its total synapse
+    bits, but each part's rows are rounded up to 64-bit memory units, so a
+    part can still overflow its core (a build of 1500 neurons failed that
+    way). Here each core gets the most compartments whose dense rows, from
+    nengo-loihi's own ``Synapse.bits``, fit its synapse memory. The result
+    goes to nengo-loihi as a ``BlockShape``. Cores is None when no split fits.
     """
-    by_compartments = -(-n_neurons // profile.compartments_per_core)
-    by_synapses = -(-(n_neurons**2 * profile.weight_bits) // profile.synapse_bits_per_core)
-    needed = max(by_compartments, by_synapses)
-    if needed > profile.max_cores:
-        limit = "synapse memory" if by_synapses >= by_compartments else "compartments"
-        raise HardwareLimitError(
-            f"m = {n_neurons} neurons need at least {needed} cores for {limit}, but "
-            f"{profile.name} has {profile.max_cores} cores ({profile.chips} chip(s) x "
-            f"{profile.cores_per_chip}); use fewer neurons"
-        )
+    n_axons = n_neurons + INPUT_AXONS
+    if n_axons > profile.input_axons_per_core:
+        return 0, None, "input axons"
+    if n_axons * _row_bits(1) > profile.synapse_bits_per_core:
+        return 0, None, "synapse memory"
+
+    low, high = 1, min(n_neurons, profile.compartments_per_core)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if n_axons * _row_bits(middle) <= profile.synapse_bits_per_core:
+            low = middle
+        else:
+            high = middle - 1
+    limit = "compartments" if low in (n_neurons, profile.compartments_per_core) else "synapse memory"
+    cores = -(-n_neurons // low)
+    per_core = -(-n_neurons // cores)  # the same cores, filled evenly
+
+    # Each neuron sends one output axon to every core of the block.
+    if per_core * cores > profile.output_axons_per_core:
+        return per_core, None, "output axons"
+    return per_core, cores, limit
+
+
+def _row_bits(n_weights):
+    from nengo_loihi.block import Synapse
+
+    row = Synapse(1)
+    row.set_weights(np.ones((1, n_weights)))
+    return row.bits()
+
+
+def check_limits(n_neurons, profile):
+    """Raise HardwareLimitError when m neurons cannot fit on the profile's chips."""
+    _, cores, limit = plan_cores(n_neurons, profile)
+    if cores is not None and cores <= profile.max_cores:
+        return
+
+    # The largest even m that fits, for the message; cores grow with m.
+    low, high = 2, n_neurons
+    while high - low > 2:
+        middle = (low + high) // 4 * 2
+        fits = plan_cores(middle, profile)[1]
+        if fits is not None and fits <= profile.max_cores:
+            low = middle
+        else:
+            high = middle
+    if cores is None:
+        asked = f"more {limit} than one core has"
+    else:
+        asked = f"{cores} cores for their {limit}"
+    raise HardwareLimitError(
+        f"m = {n_neurons} neurons need {asked}, but {profile.name} has "
+        f"{profile.max_cores} cores ({profile.chips} chip(s) x {profile.cores_per_chip}); "
+        f"use at most {low} neurons"
+    )
 
 
 def build_chip_network(task, n_neurons, profile, compensate_reset=True):
@@ -202,7 +255,7 @@ def measured_quantization_loss(float_weights, chip_weights):
     return float(np.sqrt(error / total)) if total > 0 else 0.0
 
 
-def build_network(task, chip, on_chip):
+def build_network(task, chip, on_chip, compartments_per_core=None):
     """Return (network, spike probe) for the chip network.
 
     On the chip the input connection has no synapse because the emulator's
@@ -222,6 +275,12 @@ def build_network(task, chip, on_chip):
             encoders=chip.encoders, gain=chip.gain, bias=chip.bias, radius=chip.radius,
             normalize_encoders=False, label="memory",
         )
+        if on_chip and compartments_per_core:
+            import nengo_loihi
+
+            nengo_loihi.add_params(net)
+            net.config[ensemble].block_shape = nengo_loihi.BlockShape(
+                (compartments_per_core,), (n_neurons,))
         nengo.Connection(stimulus, ensemble.neurons, transform=chip.input_weights,
                          synapse=None if on_chip else synapse)
         nengo.Connection(ensemble.neurons, ensemble.neurons, transform=chip.recurrent,
@@ -260,8 +319,10 @@ class LoihiBackend(Backend):
     def run(self, task, n_neurons, neuron_type="poisson", seed=None, record_spikes=0):
         spec = task.spec
         check_neuron_type(neuron_type)
+        compartments_per_core = None
         if self.on_chip:
             check_limits(n_neurons, self.profile)
+            compartments_per_core, _, _ = plan_cores(n_neurons, self.profile)
         chip = build_chip_network(task, n_neurons, self.profile, self.compensate_reset)
         if self.on_chip:
             loss = predicted_quantization_loss(chip.recurrent, self.profile.weight_bits)
@@ -275,7 +336,7 @@ class LoihiBackend(Backend):
         start = time.perf_counter()
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            net, probe = build_network(task, chip, self.on_chip)
+            net, probe = build_network(task, chip, self.on_chip, compartments_per_core)
             sim, chip_info = self._make_simulator(net, task, chip)
             build_s = time.perf_counter() - start
             with sim:
