@@ -66,7 +66,13 @@ def run_scaling(spec, n_neurons, seeds, out_dir, backends=("nengo",),
     for m in n_neurons:
         spec.replace(n_neurons=int(m))
     for name in backends:
-        get_backend(name, **(backend_options or {}).get(name, {}))
+        backend = get_backend(name, **(backend_options or {}).get(name, {}))
+        for neuron_type in neuron_types:
+            if neuron_type in NEURON_TYPES and neuron_type not in backend.neuron_types:
+                raise SpecError(
+                    f"backend {name!r} cannot run neuron type {neuron_type!r}; use "
+                    f"--neuron-types {','.join(backend.neuron_types)} for it"
+                )
     runs = plan_runs(backends, neuron_types, [int(m) for m in n_neurons], seeds)
 
     out_dir = Path(out_dir)

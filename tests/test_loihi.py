@@ -122,6 +122,15 @@ def test_rate_neurons_rejected_on_chip():
         LoihiBackend().run(small_task(128), 128, neuron_type="rate")
 
 
+def test_scaling_rate_on_loihi_rejected_before_writing(tmp_path, capsys):
+    status = main(["scaling", "--backend", "loihi", "--neuron-types", "poisson,rate",
+                   "--neurons", "128", "--seeds", "1", "--out", str(tmp_path / "out")])
+
+    assert status == 2
+    assert "backend 'loihi' cannot run neuron type 'rate'" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
 def test_shipped_profiles_name_every_source():
     for name, synop_pj in (("loihi", 24.0), ("analog", 0.38)):
         profile = load_profile(name)

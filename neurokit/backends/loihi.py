@@ -306,6 +306,7 @@ class LoihiBackend(Backend):
     """Runs LMU tasks on the nengo-loihi emulator (``target="sim"``)."""
 
     name = "loihi"
+    neuron_types = ("poisson",)
     default_profile = "loihi"
     on_chip = True
 
