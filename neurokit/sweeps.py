@@ -34,11 +34,17 @@ def plan_runs(spec, backends, neuron_types, n_neurons, seeds, backend_options=No
     """
     for m in n_neurons:
         spec.replace(n_neurons=int(m))
-    for name in backends:
-        get_backend(name, **(backend_options or {}).get(name, {}))
     for name in neuron_types:
         if name not in NEURON_TYPES:
             raise SpecError(f"neuron type {name!r} is unknown; use one of: {', '.join(NEURON_TYPES)}")
+    for name in backends:
+        backend = get_backend(name, **(backend_options or {}).get(name, {}))
+        for neuron_type in neuron_types:
+            if neuron_type not in backend.neuron_types:
+                raise SpecError(
+                    f"backend {name!r} cannot run neuron type {neuron_type!r}; use "
+                    f"--neuron-types {','.join(backend.neuron_types)} for it"
+                )
     if not n_neurons:
         raise SpecError("no neuron counts given; pass at least one, e.g. --neurons 1000 4000")
     if int(seeds) < 1:

@@ -12,6 +12,9 @@ from neurokit.errors import SpecError
 # Backend name -> "module:class".
 BACKENDS = {
     "nengo": "neurokit.backends.nengo:NengoBackend",
+    "loihi": "neurokit.backends.loihi:LoihiBackend",
+    "loihi-reference": "neurokit.backends.loihi:LoihiReferenceBackend",
+    "loihi-analog": "neurokit.backends.loihi:AnalogLoihiBackend",
 }
 
 __all__ = ["BACKENDS", "NEURON_TYPES", "Backend", "RunResult", "get_backend"]

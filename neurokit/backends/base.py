@@ -47,6 +47,7 @@ class Backend:
     """
 
     name = "base"
+    neuron_types = NEURON_TYPES  # the neurokit neuron types this backend can run
 
     def run(self, task, n_neurons, neuron_type="poisson", seed=0, record_spikes=0):
         raise NotImplementedError

@@ -17,6 +17,7 @@ from neurokit.errors import NeurokitError
 SUBCOMMANDS = {
     "scaling": "neurokit.cli.scaling",
     "plot": "neurokit.cli.plot",
+    "deploy": "neurokit.cli.deploy",
 }
 
 

@@ -39,9 +39,10 @@ def add_parser(subparsers):
     parser.add_argument("--backend", type=comma_list, default=["nengo"],
                         help="comma-separated backends: " + ", ".join(BACKENDS)
                         + " (default: nengo)")
-    parser.add_argument("--neuron-types", type=comma_list, default=list(NEURON_TYPES),
+    parser.add_argument("--neuron-types", type=comma_list, default=None,
                         help="comma-separated neuron types: poisson (spiking) and rate "
-                        "(non-spiking baseline) (default: poisson,rate)")
+                        "(non-spiking baseline) (default: poisson,rate; poisson alone "
+                        "when a loihi backend runs, since the chip has no rate neurons)")
     parser.add_argument("--duration", type=positive_float, default=None, metavar="S",
                         help="simulated time per run in seconds (default: from the spec)")
     parser.add_argument("--jobs", type=positive_int, default=1,
@@ -55,17 +56,26 @@ def run(args):
     for name in args.backend:
         if name not in BACKENDS:
             raise SpecError(f"--backend {name!r} is unknown; use one of: {', '.join(BACKENDS)}")
+    backends = list(args.backend)
+    if "loihi" in backends and "loihi-reference" not in backends:
+        # The emulator's error is drawn beside the reference simulator's for
+        # the same network, which is what the chip costs.
+        backends.insert(backends.index("loihi") + 1, "loihi-reference")
+    neuron_types = args.neuron_types
+    if neuron_types is None:
+        on_loihi = any(name.startswith("loihi") for name in backends)
+        neuron_types = ["poisson"] if on_loihi else list(NEURON_TYPES)
     if args.out.exists() and not args.out.is_dir():
         raise SpecError(f"--out {str(args.out)!r} is a file; give a directory path")
 
-    runs = plan_runs(spec, args.backend, args.neuron_types, args.neurons, args.seeds)
+    runs = plan_runs(spec, backends, neuron_types, args.neurons, args.seeds)
     with tqdm(total=len(runs), desc="scaling", unit="run", dynamic_ncols=True) as bar:
         def advance(row):
             bar.set_postfix_str(f"{row['backend']} {row['neuron_type']} m={row['n_neurons']}")
             bar.update()
 
-        rows = run_scaling(spec, args.neurons, args.seeds, args.out, backends=args.backend,
-                           neuron_types=args.neuron_types, jobs=args.jobs, progress=advance)
+        rows = run_scaling(spec, args.neurons, args.seeds, args.out, backends=backends,
+                           neuron_types=neuron_types, jobs=args.jobs, progress=advance)
 
     title = (f"{spec.name}: LMU d = {spec.order}, θ = {spec.theta * 1e3:g} ms, "
              f"τ = {spec.tau * 1e3:g} ms, dt = {spec.dt * 1e3:g} ms, {args.seeds} seeds")
