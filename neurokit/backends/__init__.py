@@ -12,6 +12,7 @@ from neurokit.errors import SpecError
 # Backend name -> "module:class".
 BACKENDS = {
     "nengo": "neurokit.backends.nengo:NengoBackend",
+    "brian2": "neurokit.backends.brian2:Brian2Backend",
 }
 
 __all__ = ["BACKENDS", "NEURON_TYPES", "Backend", "RunResult", "get_backend"]
