@@ -38,6 +38,7 @@ from pathlib import Path
 import brian2
 import numpy as np
 from brian2 import Hz, second
+from brian2.devices.device import all_devices
 
 from neurokit.backends.base import NEURON_TYPES, Backend, RunResult
 from neurokit.errors import BackendError, NeurokitError, SimulationError, SpecError
@@ -179,7 +180,9 @@ class Brian2Backend(Backend):
             _ensure_writable(self.build_dir, "cpp_standalone build")
             start = time.perf_counter()
             with _brian2_errors("cpp_standalone network construction", self._hint()):
-                brian2.device.reinit()
+                # reinit forgets the previous project, and activating
+                # afterwards gives the fresh device its default clock.
+                all_devices["cpp_standalone"].reinit()
                 brian2.set_device("cpp_standalone", build_on_run=False,
                                   directory=str(self.build_dir))
                 network = _build_network(task, n_neurons, neuron_type, record_spikes,
@@ -191,15 +194,18 @@ class Brian2Backend(Backend):
             start = time.perf_counter()
             _standalone.update(key=None, network=None)
             with _brian2_errors("cpp_standalone compilation", self._hint()):
-                brian2.device.build(directory=str(self.build_dir), compile=True, run=False)
+                brian2.get_device().build(directory=str(self.build_dir), compile=True, run=False)
             compile_s = time.perf_counter() - start
             _standalone.update(key=key, network=network)
         network = _standalone["network"]
+        # A runtime backend in between switches the global device away, but
+        # the standalone device keeps its built project across the switch.
+        _activate_standalone(self.build_dir)
 
         run_args = _run_args(network, values, network_seed)
         with _brian2_errors("cpp_standalone run", self._hint()):
             start = time.perf_counter()
-            brian2.device.run(directory=str(self.build_dir), with_output=False,
+            brian2.get_device().run(directory=str(self.build_dir), with_output=False,
                               run_args=run_args)
             run_s = time.perf_counter() - start
             recorded = _collect(network, task, record_spikes)
@@ -213,6 +219,11 @@ class Brian2Backend(Backend):
             return (f"check that a C++ compiler (g++) is installed and that {self.cache_dir} "
                     f"is writable (set {CACHE_ENV} to move it), or use target='numpy'")
         return "rerun with logging at DEBUG level to see Brian2's own message"
+
+
+def _activate_standalone(build_dir):
+    if brian2.get_device() is not all_devices["cpp_standalone"]:
+        brian2.set_device("cpp_standalone", build_on_run=False, directory=str(build_dir))
 
 
 def _check_task(task, n_neurons, neuron_type):
