@@ -29,6 +29,7 @@ input sample k, which is row k of every neurokit series with no shift.
 """
 
 import contextlib
+import hashlib
 import logging
 import os
 import tempfile
@@ -39,6 +40,8 @@ import brian2
 import numpy as np
 from brian2 import Hz, second
 from brian2.devices.device import all_devices
+# Brian2 2.9 vendors this lock for its own standalone run_args files.
+from brian2.utils.filelock import FileLock
 
 from neurokit.backends.base import NEURON_TYPES, Backend, RunResult
 from neurokit.errors import BackendError, NeurokitError, SimulationError, SpecError
@@ -59,8 +62,8 @@ _MEMORY_ORDER = 0
 _STATE_ORDER = 2
 
 # The one compiled cpp_standalone project of this process. Brian2's device
-# is global, so only one project can be live; runs that share its structure
-# (same key) reuse the binary and only pass new values as run_args.
+# is global, so only one project can be live. Runs that share its structure
+# (same project directory) reuse the binary and pass new values as run_args.
 _standalone = {"key": None, "network": None}
 
 
@@ -80,7 +83,9 @@ class Brian2Backend(Backend):
     ``"numpy"`` (runtime, no compiler needed, slow) or ``"cpp_standalone"``
     (one compiled binary per network structure, for large m; repeated seeds
     of the same structure rerun it without recompiling). ``cache_dir`` holds
-    the compiled Cython extensions and ``build_dir`` the standalone project.
+    the compiled Cython extensions. ``build_dir`` holds one standalone project
+    directory per structure (d, m, neuron type, steps, dt, τ), so a later
+    process with the same structure only relinks what changed.
     """
 
     name = "brian2"
@@ -176,46 +181,54 @@ class Brian2Backend(Backend):
     def _run_standalone(self, task, n_neurons, neuron_type, record_spikes, values, network_seed):
         """Build, compile once per structure, and run the cpp_standalone binary."""
         spec = task.spec
-        key = (n_neurons, neuron_type, int(record_spikes), spec.order, spec.n_steps,
-               spec.dt, spec.tau, str(self.build_dir))
+        structure = (spec.order, n_neurons, neuron_type, int(record_spikes), spec.n_steps,
+                     spec.dt, spec.tau)
+        project = self.build_dir / _project_name(structure)
         build_s = compile_s = 0.0
-        rebuilt = _standalone["key"] != key
+        rebuilt = _standalone["key"] != project
+        _ensure_writable(self.build_dir, "cpp_standalone build",
+                         "pass build_dir= a writable directory")
 
-        if rebuilt:
-            _ensure_writable(self.build_dir, "cpp_standalone build",
-                             "pass build_dir= a writable directory")
-            start = time.perf_counter()
-            with _brian2_errors("cpp_standalone network construction", self._hint()):
-                # reinit forgets the previous project, and activating
-                # afterwards gives the fresh device its default clock.
-                all_devices["cpp_standalone"].reinit()
-                brian2.set_device("cpp_standalone", build_on_run=False,
-                                  directory=str(self.build_dir))
-                network = _build_network(task, n_neurons, neuron_type, record_spikes,
-                                         values, seed_variable=True)
-                _seed_from_run_args(network)
-                network["net"].run(spec.n_steps * spec.dt * second)
-            build_s = time.perf_counter() - start
+        # Worker processes of one sweep share a project directory when they
+        # run the same structure, so each build and each run holds its lock.
+        # The binary of a structure does not depend on the seed, so a project
+        # rebuilt by another process still fits this process's network.
+        with FileLock(str(project) + ".lock"):
+            if rebuilt:
+                start = time.perf_counter()
+                with _brian2_errors("cpp_standalone network construction", self._hint()):
+                    # reinit forgets the previous project, and activating
+                    # afterwards gives the fresh device its default clock.
+                    all_devices["cpp_standalone"].reinit()
+                    brian2.set_device("cpp_standalone", build_on_run=False,
+                                      directory=str(project))
+                    network = _build_network(task, n_neurons, neuron_type, record_spikes,
+                                             values, seed_variable=True)
+                    _seed_from_run_args(network)
+                    network["net"].run(spec.n_steps * spec.dt * second)
+                build_s = time.perf_counter() - start
 
-            start = time.perf_counter()
-            _standalone.update(key=None, network=None)
-            with _brian2_errors("cpp_standalone compilation", self._hint()):
-                brian2.get_device().build(directory=str(self.build_dir), compile=True, run=False)
-            compile_s = time.perf_counter() - start
-            _standalone.update(key=key, network=network)
-        network = _standalone["network"]
-        # A runtime backend in between switches the global device away, but
-        # the standalone device keeps its built project across the switch.
-        _activate_standalone(self.build_dir)
+                start = time.perf_counter()
+                _standalone.update(key=None, network=None)
+                with _brian2_errors("cpp_standalone compilation", self._hint()):
+                    brian2.get_device().build(directory=str(project), compile=True, run=False)
+                compile_s = time.perf_counter() - start
+                _standalone.update(key=project, network=network)
+            network = _standalone["network"]
+            # A runtime backend in between switches the global device away,
+            # but the standalone device keeps its built project.
+            _activate_standalone(project)
 
-        run_args = _run_args(network, values, network_seed)
-        with _brian2_errors("cpp_standalone run", self._hint()):
-            start = time.perf_counter()
-            brian2.get_device().run(directory=str(self.build_dir), with_output=False,
-                              run_args=run_args)
-            run_s = time.perf_counter() - start
-            recorded = _collect(network, task, record_spikes)
-        # rebuilt is False when this run reused the compiled binary.
+            with _brian2_errors("cpp_standalone run", self._hint()):
+                device = brian2.get_device()
+                run_args = _run_args(network, values, network_seed)
+                start = time.perf_counter()
+                device.run(directory=str(project), with_output=False, run_args=run_args)
+                run_s = time.perf_counter() - start
+                recorded = _collect(network, task, record_spikes)
+                # Each seed writes its run_args arrays (m·d values) to files.
+                device.delete(code=False, data=False, run_args=True, directory=False)
+        # rebuilt is False when this run reused the binary compiled before.
         return recorded, {"build_s": build_s, "compile_s": compile_s, "run_s": run_s,
                           "rebuilt": rebuilt}
 
@@ -227,6 +240,13 @@ class Brian2Backend(Backend):
             return (f"check that a C++ compiler (g++) is installed and that {self.cache_dir} "
                     f"is writable (set {CACHE_ENV} to move it), or use target='numpy'")
         return "rerun with logging at DEBUG level to see Brian2's own message"
+
+
+def _project_name(structure):
+    """Return a directory name for a standalone project of this structure."""
+    order, n_neurons, neuron_type = structure[:3]
+    digest = hashlib.sha1(repr(structure).encode()).hexdigest()[:10]
+    return f"lmu-d{order}-m{n_neurons}-{neuron_type}-{digest}"
 
 
 def _activate_standalone(build_dir):
