@@ -90,9 +90,10 @@ def test_standalone_reruns_seeds_without_recompiling(tmp_path):
     assert np.array_equal(first.state, again.state)
     assert not np.array_equal(first.state, other.state)
     # Seed 1's encoders, input, radius and spike seed reach the binary as
-    # run_args. Both targets draw rand() from the same Mersenne Twister
-    # seeded alike, so the runtime run gives the same spikes; only float
-    # rounding (standalone compiles with -ffast-math) may differ.
+    # run_args. Both targets draw rand() from a Mersenne Twister seeded
+    # alike, so the runtime run gives the same spikes. Only float rounding
+    # may differ, because the two targets generate different code, both
+    # compiled with Brian2's default -ffast-math.
     runtime = get_backend("brian2").run(build_task(spec, seed=1), 300, "poisson")
     np.testing.assert_allclose(other.state, runtime.state, rtol=0, atol=1e-9)
 
@@ -151,3 +152,10 @@ def test_brian2_exponent_near_minus_half(state_errors):
     keys = [key for key in state_errors if key[0] == "brian2"]
     fit = fit_power_law([m for _, m, _ in keys], [state_errors[key] for key in keys])
     assert -0.65 <= fit.exponent <= -0.35
+
+
+def test_cli_lists_every_brian2_target():
+    from neurokit.backends.brian2 import TARGETS
+    from neurokit.cli.scaling import BRIAN2_TARGETS
+
+    assert sorted(BRIAN2_TARGETS) == sorted(TARGETS)
