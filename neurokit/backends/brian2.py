@@ -174,7 +174,7 @@ class Brian2Backend(Backend):
         # code again and finds it compiled in memory. That took 0.3–0.5 s at
         # every m in scripts/benchmark_brian2.py (2 cores), and is in run_s.
         duration = task.spec.n_steps * task.spec.dt * second
-        with _brian2_errors(f"{self.target} compilation", self._hint()):
+        with _brian2_errors(f"{self.target} code generation", self._hint()):
             start = time.perf_counter()
             network["net"].run(0 * second)
             compile_s = time.perf_counter() - start
