@@ -185,3 +185,20 @@ def test_cli_lists_every_brian2_target():
     from neurokit.cli.scaling import BRIAN2_TARGETS
 
     assert sorted(BRIAN2_TARGETS) == sorted(TARGETS)
+
+
+def test_scaling_cli_runs_both_backends(tmp_path, capsys):
+    from neurokit.cli import main
+    from neurokit.sweeps import read_results
+
+    status = main(["scaling", "--backend", "nengo,brian2", "--neurons", "200", "400",
+                   "--seeds", "2", "--duration", "0.4", "--neuron-types", "poisson",
+                   "--out", str(tmp_path)])
+    rows = read_results(tmp_path / "results.csv")
+
+    assert status == 0
+    assert {row["backend"] for row in rows} == {"nengo", "brian2"}
+    assert len(rows) == 2 * 2 * 2
+    assert all(row["compile_s"] >= 0 for row in rows if row["backend"] == "brian2")
+    assert (tmp_path / "scaling.png").stat().st_size > 0
+    assert "brian2 poisson state_nrmse: slope" in capsys.readouterr().out
