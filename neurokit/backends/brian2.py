@@ -87,12 +87,13 @@ class Brian2Backend(Backend):
     """Runs LMU tasks on Brian2.
 
     ``target`` is ``"cython"`` (runtime code generation, the default),
-    ``"numpy"`` (runtime, no compiler needed, slow) or ``"cpp_standalone"``
-    (one compiled binary per network structure, for large m; repeated seeds
-    of the same structure rerun it without recompiling). ``cache_dir`` holds
-    the compiled Cython extensions. ``build_dir`` holds one standalone project
-    directory per structure (d, m, neuron type, steps, dt, τ), so a later
-    process with the same structure only relinks what changed.
+    ``"numpy"`` (runtime, no compiler needed, slow) or ``"cpp_standalone"``.
+    Standalone compiles one binary per network structure and reruns it for
+    further seeds without recompiling or regenerating code, so it suits
+    sweeps of many seeds. ``cache_dir`` contains the compiled Cython
+    extensions. ``build_dir`` contains one standalone project directory per
+    structure (d, m, neuron type, steps, dt, τ), so a later process with the
+    same structure only relinks what changed.
     """
 
     name = "brian2"
