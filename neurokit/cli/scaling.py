@@ -52,8 +52,8 @@ def add_parser(subparsers):
     parser.add_argument("--brian2-target", choices=BRIAN2_TARGETS, default="cython",
                         help="Brian2 code generation: cython (runtime, compiled code "
                         "cached under $NEUROKIT_BRIAN2_CACHE_DIR or ~/.cache/neurokit/brian2), "
-                        "cpp_standalone (one compiled binary per m, reused over seeds; "
-                        "for large m) or numpy (no compiler) (default: cython)")
+                        "cpp_standalone (one compiled binary per m, rerun for every seed) "
+                        "or numpy (no compiler) (default: cython)")
     return parser
 
 
