@@ -27,6 +27,28 @@ def test_rate_network_reproduces_ideal_state():
     assert np.max(np.abs(result.state - task.ideal_state)) < 1e-10
 
 
+def test_spikes_drive_discrete_lowpass_exactly():
+    # With every neuron's spikes recorded, the state must follow the
+    # discrete lowpass x[k+1] = a·x[k] + (1 − a)·(B̄′u[k] + Ā′·D·s[k]/dt)
+    # with a = e^(−dt/τ), where s[k] are the spike counts of step k.
+    m = 200
+    spec = nk.load_spec(n_neurons=m, duration=0.3, settle=0.1)
+    task = build_task(spec, seed=4)
+    result = get_backend("brian2").run(task, m, "poisson", record_spikes=m)
+    population_seed, _ = task.seeds()
+    population = paired_population(m, spec.order, task.radius, spec.max_rate,
+                                   np.random.default_rng(population_seed))
+
+    a = np.exp(-spec.dt / spec.tau)
+    decoded = result.spikes @ (task.A_mapped @ population.decoders).T / spec.dt
+    drive = task.u[:, None] * task.B_mapped[:, 0]
+    previous = np.vstack([np.zeros(spec.order), result.state[:-1]])
+    expected = a * previous + (1 - a) * (drive + decoded)
+
+    assert result.spikes.sum() > 1000
+    np.testing.assert_allclose(result.state, expected, rtol=0, atol=1e-10)
+
+
 def test_spiking_state_tracks_ideal_state():
     spec = nk.load_spec(n_neurons=2000, duration=0.6, settle=0.1)
     task = build_task(spec, seed=3)
