@@ -39,6 +39,7 @@ import contextlib
 import hashlib
 import logging
 import os
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -221,7 +222,9 @@ class Brian2Backend(Backend):
 
                 start = time.perf_counter()
                 _standalone.update(key=None, network=None)
-                with _brian2_errors("cpp_standalone compilation", self._hint()):
+                log = project / "compile.log"
+                hint = f"the compiler output is in {log}; {self._hint()}"
+                with _brian2_errors("cpp_standalone compilation", hint), _output_to(log):
                     brian2.get_device().build(directory=str(project), compile=True, run=False)
                 compile_s = time.perf_counter() - start
                 _standalone.update(key=project, network=network)
@@ -437,6 +440,27 @@ def _ensure_writable(directory, purpose, fix):
 
 
 @contextlib.contextmanager
+def _output_to(path):
+    """Send this process's stdout and stderr, including make's, to a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = os.dup(1), os.dup(2)
+    try:
+        with open(path, "w") as log:
+            os.dup2(log.fileno(), 1)
+            os.dup2(log.fileno(), 2)
+            yield
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        os.close(saved[0])
+        os.close(saved[1])
+
+
+@contextlib.contextmanager
 def _brian2_errors(stage, hint):
     """Turn any failure inside Brian2 into one BackendError line with a fix."""
     try:
@@ -447,8 +471,10 @@ def _brian2_errors(stage, hint):
         root = exc
         while root.__cause__ is not None:
             root = root.__cause__
-        detail = str(root).strip().splitlines()
-        detail = detail[-1] if detail else type(root).__name__
+        lines = str(root).strip().splitlines()
+        # The first sentence names the failure. Brian2's later sentences
+        # advise options that neurokit sets itself, such as clean=True.
+        detail = lines[-1].split(". ")[0] if lines else type(root).__name__
         logger.debug("Brian2 %s failed", stage, exc_info=True)
         raise BackendError(f"Brian2 {stage} failed ({type(root).__name__}: {detail}); "
                            f"{hint}") from exc
