@@ -21,7 +21,7 @@ logger = logging.getLogger(__name__)
 
 BASE_COLUMNS = [
     "network", "backend", "neuron_type", "n_neurons", "order", "seed",
-    "nrmse", "state_nrmse", "ideal_nrmse", "build_s", "run_s",
+    "nrmse", "state_nrmse", "ideal_nrmse", "build_s", "compile_s", "run_s",
     "theta", "tau", "dt", "duration",
 ]
 

@@ -12,6 +12,7 @@ from neurokit.errors import SpecError
 # Backend name -> "module:class".
 BACKENDS = {
     "nengo": "neurokit.backends.nengo:NengoBackend",
+    "brian2": "neurokit.backends.brian2:Brian2Backend",
     "loihi": "neurokit.backends.loihi:LoihiBackend",
     "loihi-reference": "neurokit.backends.loihi:LoihiReferenceBackend",
     "loihi-analog": "neurokit.backends.loihi:AnalogLoihiBackend",

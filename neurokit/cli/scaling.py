@@ -16,6 +16,9 @@ from neurokit.sweeps import plan_runs, run_scaling
 
 logger = logging.getLogger(__name__)
 
+# The Brian2 backend's targets, listed here so that --help does not import Brian2.
+BRIAN2_TARGETS = ("cython", "cpp_standalone", "numpy")
+
 DEFAULT_NEURONS = [500, 1000, 2000, 4000, 8000, 16000, 32000, 64000]
 
 
@@ -47,6 +50,11 @@ def add_parser(subparsers):
                         help="simulated time per run in seconds (default: from the spec)")
     parser.add_argument("--jobs", type=positive_int, default=1,
                         help="runs in parallel worker processes (default: 1)")
+    parser.add_argument("--brian2-target", choices=BRIAN2_TARGETS, default="cython",
+                        help="Brian2 code generation: cython (runtime, compiled code "
+                        "cached under $NEUROKIT_BRIAN2_CACHE_DIR or ~/.cache/neurokit/brian2), "
+                        "cpp_standalone (one compiled binary per m, rerun for every seed) "
+                        "or numpy (no compiler) (default: cython)")
     return parser
 
 
@@ -68,14 +76,16 @@ def run(args):
     if args.out.exists() and not args.out.is_dir():
         raise SpecError(f"--out {str(args.out)!r} is a file; give a directory path")
 
-    runs = plan_runs(spec, backends, neuron_types, args.neurons, args.seeds)
+    backend_options = {"brian2": {"target": args.brian2_target}}
+    runs = plan_runs(spec, backends, neuron_types, args.neurons, args.seeds, backend_options)
     with tqdm(total=len(runs), desc="scaling", unit="run", dynamic_ncols=True) as bar:
         def advance(row):
             bar.set_postfix_str(f"{row['backend']} {row['neuron_type']} m={row['n_neurons']}")
             bar.update()
 
         rows = run_scaling(spec, args.neurons, args.seeds, args.out, backends=backends,
-                           neuron_types=neuron_types, jobs=args.jobs, progress=advance)
+                           neuron_types=neuron_types, jobs=args.jobs, progress=advance,
+                           backend_options=backend_options)
 
     title = (f"{spec.name}: LMU d = {spec.order}, θ = {spec.theta * 1e3:g} ms, "
              f"τ = {spec.tau * 1e3:g} ms, dt = {spec.dt * 1e3:g} ms, {args.seeds} seeds")
