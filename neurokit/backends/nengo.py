@@ -22,7 +22,7 @@ import numpy as np
 from nengo.utils.builder import default_n_eval_points
 
 from neurokit.backends.base import NEURON_TYPES, Backend, RunResult
-from neurokit.backends.nengo_ops import use_column_major_encoders
+from neurokit.backends.nengo_ops import SampledInput, use_column_major_encoders
 from neurokit.backends.nengo_poisson import RescaledPoissonSpiking
 from neurokit.errors import SimulationError, SpecError
 from neurokit.populations import paired_population
@@ -138,8 +138,7 @@ class NengoBackend(Backend):
         synapse = nengo.Lowpass(spec.tau)
 
         with nengo.Network(seed=network_seed, label=f"LMU d={spec.order} m={n_neurons}") as net:
-            stimulus = nengo.Node(nengo.processes.PresentInput(task.u[:, None], spec.dt),
-                                  label="u")
+            stimulus = nengo.Node(SampledInput(task.u[:, None]), label="u")
             state = nengo.Node(size_in=spec.order, label="x")
 
             ensemble_options = {}
