@@ -45,7 +45,7 @@ COLUMNS = [
 # product, assignment), RescaledPoissonSpiking 22 (subtract, compare,
 # nonzero, clear output), dense decoding 24 + 4. Spikes add about 4 more.
 BYTES_PER_NEURON_STEP = 8 + 40 + 24 + 26 + 28
-# The least a fused step could move: read the encoder and decoder rows, read
+# The minimum a fused step would move: read the encoder and decoder rows, read
 # and write ``remaining``, write and read back the output.
 MIN_BYTES_PER_NEURON_STEP = 24 + 24 + 8 + 8
 

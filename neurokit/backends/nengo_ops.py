@@ -75,9 +75,9 @@ class SampledInput(nengo.Process):
 
     nengo 3.2's ``PresentInput`` takes the index int((t − dt)/T + 1e-7). In
     a float32 build, t is off by up to about 1e-7·t, which is more than that
-    margin, so some steps repeat the previous sample; this left a state
-    NRMSE floor of 0.025 on the default LMU even for rate neurons. Counting
-    steps instead makes the input independent of the float width. After the
+    margin, so some steps repeat the previous sample. That left a state
+    NRMSE floor of 0.025 on the default LMU, even with rate neurons.
+    Counting steps makes the input independent of the float width. After the
     last row the input starts again from row 0, as ``PresentInput`` does.
     """
 

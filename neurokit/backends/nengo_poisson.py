@@ -15,7 +15,7 @@ point, divided by dt so that a step subtracts the rate itself, in
     remaining −= r
     while remaining ≤ 0: count += 1, remaining += Exp(1)/dt
 
-With r held over each step, as Nengo holds it, the count in a step is
+With r constant over each step, as in Nengo, the count in a step is
 Poisson(r·dt), and counts in different steps and of different neurons are
 independent (independent increments of the unit-rate process, and its
 memorylessness for the starting point). So the counts have exactly the
@@ -76,7 +76,7 @@ class RescaledPoissonSpiking(RatesToSpikesNeuronType):
             output[spiking] = scale
             remaining[spiking] += rng.standard_exponential(spiking.size) / dt
             spiking = spiking[remaining[spiking] <= 0]
-        # A second or later spike in one step has probability below r·dt.
+        # Given a spike, another in the same step has probability below r·dt.
         while spiking.size:
             output[spiking] += scale
             remaining[spiking] += rng.standard_exponential(spiking.size) / dt

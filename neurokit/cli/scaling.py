@@ -29,7 +29,8 @@ def add_parser(subparsers):
     parser.add_argument("spec", nargs="?", default=None, metavar="SPEC",
                         help="LMU spec (TOML); default: networks/lmu.toml")
     parser.add_argument("--neurons", type=positive_int, nargs="+", default=DEFAULT_NEURONS,
-                        metavar="N", help="neuron counts m to run (even integers; default: "
+                        metavar="N", help="neuron counts m to run (even integers, up to 10^6 "
+                        "and beyond with the default analytic decoders; default: "
                         + " ".join(map(str, DEFAULT_NEURONS)) + ")")
     parser.add_argument("--seeds", type=positive_int, default=5, metavar="K",
                         help="seeds per neuron count; seed s sets the input signal, "
@@ -45,7 +46,8 @@ def add_parser(subparsers):
     parser.add_argument("--duration", type=positive_float, default=None, metavar="S",
                         help="simulated time per run in seconds (default: from the spec)")
     parser.add_argument("--jobs", type=positive_int, default=1,
-                        help="runs in parallel worker processes (default: 1)")
+                        help="runs in parallel worker processes; with 1, a second bar shows "
+                        "the build and time steps of each run (default: 1)")
     return parser
 
 
@@ -59,13 +61,18 @@ def run(args):
         raise SpecError(f"--out {str(args.out)!r} is a file; give a directory path")
 
     total = len(args.backend) * len(args.neuron_types) * len(args.neurons) * args.seeds
-    with tqdm(total=total, desc="scaling", unit="run", dynamic_ncols=True) as bar:
+    with tqdm(total=total, desc="scaling", unit="run", dynamic_ncols=True) as bar, \
+            RunProgress() as run_bar:
         def advance(row):
             bar.set_postfix_str(f"{row['backend']} {row['neuron_type']} m={row['n_neurons']}")
             bar.update()
 
+        # Worker processes cannot call back into this bar, so only a serial
+        # sweep shows the build and steps of each run.
+        options = {"nengo": {"progress": run_bar}} if args.jobs == 1 else None
         rows = run_scaling(spec, args.neurons, args.seeds, args.out, backends=args.backend,
-                           neuron_types=args.neuron_types, jobs=args.jobs, progress=advance)
+                           neuron_types=args.neuron_types, jobs=args.jobs, progress=advance,
+                           backend_options=options)
 
     title = (f"{spec.name}: LMU d = {spec.order}, θ = {spec.theta * 1e3:g} ms, "
              f"τ = {spec.tau * 1e3:g} ms, dt = {spec.dt * 1e3:g} ms, {args.seeds} seeds")
@@ -73,3 +80,24 @@ def run(args):
     print(format_table(rows))
     print(f"\nwrote {args.out / 'results.csv'} and {figure}")
     return 0
+
+
+class RunProgress:
+    """A second tqdm bar for the run in progress, called as ``(phase, done, total)``."""
+
+    def __init__(self):
+        self.bar = tqdm(total=1, desc="build", unit="step", position=1, leave=False,
+                        dynamic_ncols=True)
+
+    def __call__(self, phase, done, total):
+        if done == 0:
+            self.bar.reset(total=total)
+            self.bar.set_description_str(phase)
+        self.bar.n = done
+        self.bar.refresh()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.bar.close()
