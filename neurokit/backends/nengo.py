@@ -95,12 +95,12 @@ class NengoBackend(Backend):
 
     ``poisson_step`` is "rescaled" (``RescaledPoissonSpiking``) or "nengo"
     (``nengo.PoissonSpiking``). ``precision`` is the float width of every
-    signal, 32 or 64; None picks 64 for rate networks, which must match the
+    signal, 32 or 64. None picks 64 for rate networks, which must match the
     ideal system to about 1e-14, and 32 for spiking ones, whose spike noise
     is far above float32 rounding. ``column_major_encoders`` swaps in
     ``ColumnMajorDotInc`` for the encoding product. ``progress`` is called as
     ``progress(phase, done, total)`` with phase "build" or "run" and the
-    steps done so far; nengo's own bar is ``progress_bar``.
+    steps done so far. ``progress_bar`` is passed to Nengo for its own bar.
     """
 
     name = "nengo"

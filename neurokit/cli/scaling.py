@@ -91,8 +91,8 @@ class RunProgress:
 
     def __call__(self, phase, done, total):
         if done == 0:
+            self.bar.set_description_str(phase, refresh=False)
             self.bar.reset(total=total)
-            self.bar.set_description_str(phase)
         self.bar.n = done
         self.bar.refresh()
 
