@@ -3,9 +3,9 @@
 Nengo 3.2 stores every signal row-major (``Signal`` calls
 ``np.ascontiguousarray``), so an ensemble's m × d encoding matrix is
 multiplied row by row. With d = 6 that product runs far below memory
-bandwidth: on a 2-core test machine it took 7.8 ms per step at m = 10⁶ in
-float32, against 2.1 ms for the same product on a column-major copy
-(``scripts/benchmark_scale.py`` measures both). ``ColumnMajorDotInc``
+bandwidth. At m = 10⁶ in float32 it took 2.6 to 3.2 ms per step on a 2-core
+test machine, against 0.85 to 1.2 ms for the same product on a column-major
+copy (``scripts/benchmark_scale.py`` times both). ``ColumnMajorDotInc``
 computes with such a copy.
 
 ``SampledInput`` replaces ``nengo.processes.PresentInput``, which picks its

@@ -1,8 +1,9 @@
 """Poisson spiking by time rescaling: a Nengo neuron type, its operator and builder.
 
 ``nengo.PoissonSpiking`` (nengo 3.2) calls ``RandomState.poisson`` once per
-neuron per step, about 55 ns each on a 2-core test machine, so a million
-neurons spend about 55 s per simulated second in that call alone.
+neuron per step. That took 35 to 55 ns per neuron on a 2-core test machine
+(``scripts/benchmark_scale.py``), so a million neurons spend 35 to 55 s per
+simulated second in that call alone.
 
 ``RescaledPoissonSpiking`` draws the same spike counts from one exponential
 random number per spike instead. It uses the time-rescaling view of a Poisson
@@ -20,8 +21,9 @@ Poisson(r·dt), and counts in different steps and of different neurons are
 independent (independent increments of the unit-rate process, and its
 memorylessness for the starting point). So the counts have exactly the
 distribution of ``PoissonSpiking`` with the same base type, up to float
-rounding of ``remaining``. A step costs two passes over the neurons plus
-work proportional to the spikes, and one random number per spike.
+rounding of ``remaining``. A step costs three passes over the neurons
+(subtract, compare, clear the output) plus work proportional to the spikes,
+and one random number per spike.
 """
 
 import numpy as np
@@ -86,9 +88,9 @@ class RescaledPoissonSpiking(RatesToSpikesNeuronType):
 class SimRescaledPoisson(Operator):
     """Set spike output from rates with a ``RescaledPoissonSpiking`` neuron type.
 
-    The operator owns a ``numpy.random.Generator``, seeded at build time and
-    again on every ``make_step``, so ``Simulator.reset`` replays the same
-    spikes. The ``remaining`` signal is reset with the other signals.
+    The operator owns a ``numpy.random.Generator``, made afresh from a
+    build-time seed on every ``make_step``, so ``Simulator.reset`` replays
+    the same spikes. The ``remaining`` signal is reset with the other signals.
 
     1. sets ``[output, remaining]``
     2. incs ``[]``
