@@ -4,12 +4,14 @@ Three configurations run the same task (the default spec, d = 6, 1 s at
 dt = 1 ms) on Nengo's reference simulator:
 
 - ``neurokit``: the default path, with analytic decoders,
-  ``RescaledPoissonSpiking``, column-major encoding and float32 signals.
+  ``RescaledPoissonSpiking``, column-major encoding, float32 signals and one
+  BLAS thread while the simulation steps.
 - ``nengo-poisson``: analytic decoders but ``nengo.PoissonSpiking``,
-  Nengo's own encoding operator and float64, which isolates the simulator
-  changes from the decoders.
+  Nengo's own encoding operator, float64 and the default BLAS threads, which
+  isolates the simulator changes from the decoders.
 - ``plain-nengo``: Nengo's defaults, ``LstsqL2`` decoders over its default
-  2·m evaluation points, ``nengo.PoissonSpiking`` and float64. It runs only
+  2·m evaluation points, ``nengo.PoissonSpiking``, float64 and the default
+  BLAS threads. It runs only
   where the estimated memory of its solve fits under ``--peer-memory-gb``.
 
 Every measurement runs in its own spawned process, so ``ru_maxrss`` is that
@@ -174,7 +176,8 @@ def measure_run(config, n_neurons, seed, duration):
     if config == "neurokit":
         backend = NengoBackend()
     else:
-        backend = NengoBackend(poisson_step="nengo", precision=64, column_major_encoders=False)
+        backend = NengoBackend(poisson_step="nengo", precision=64, column_major_encoders=False,
+                               blas_threads=None)
 
     load = os.getloadavg()[0]
     task = build_task(spec, seed)

@@ -213,6 +213,8 @@ def test_backend_rejects_bad_options():
         NengoBackend(precision=16)
     with pytest.raises(SpecError, match="poisson_step 'fast'"):
         NengoBackend(poisson_step="fast")
+    with pytest.raises(SpecError, match="blas_threads = 0"):
+        NengoBackend(blas_threads=0)
 
 
 def test_progress_reports_build_and_every_step():
