@@ -32,7 +32,8 @@ def add_parser(subparsers):
     parser.add_argument("spec", nargs="?", default=None, metavar="SPEC",
                         help="LMU spec (TOML); default: networks/lmu.toml")
     parser.add_argument("--neurons", type=positive_int, nargs="+", default=DEFAULT_NEURONS,
-                        metavar="N", help="neuron counts m to run (even integers; default: "
+                        metavar="N", help="neuron counts m to run (even integers, up to 10^6 "
+                        "and beyond with the default analytic decoders; default: "
                         + " ".join(map(str, DEFAULT_NEURONS)) + ")")
     parser.add_argument("--seeds", type=positive_int, default=5, metavar="K",
                         help="seeds per neuron count; seed s sets the input signal, "
@@ -49,7 +50,8 @@ def add_parser(subparsers):
     parser.add_argument("--duration", type=positive_float, default=None, metavar="S",
                         help="simulated time per run in seconds (default: from the spec)")
     parser.add_argument("--jobs", type=positive_int, default=1,
-                        help="runs in parallel worker processes (default: 1)")
+                        help="runs in parallel worker processes; with 1, a second bar shows "
+                        "the build and time steps of each run (default: 1)")
     parser.add_argument("--brian2-target", choices=BRIAN2_TARGETS, default="cython",
                         help="Brian2 code generation: cython (runtime, compiled code "
                         "cached under $NEUROKIT_BRIAN2_CACHE_DIR or ~/.cache/neurokit/brian2), "
@@ -78,11 +80,16 @@ def run(args):
 
     backend_options = {"brian2": {"target": args.brian2_target}}
     runs = plan_runs(spec, backends, neuron_types, args.neurons, args.seeds, backend_options)
-    with tqdm(total=len(runs), desc="scaling", unit="run", dynamic_ncols=True) as bar:
+    with tqdm(total=len(runs), desc="scaling", unit="run", dynamic_ncols=True) as bar, \
+            RunProgress() as run_bar:
         def advance(row):
             bar.set_postfix_str(f"{row['backend']} {row['neuron_type']} m={row['n_neurons']}")
             bar.update()
 
+        # Worker processes cannot call back into this bar, so only a serial
+        # sweep shows the build and steps of each run.
+        if args.jobs == 1:
+            backend_options["nengo"] = {"progress": run_bar}
         rows = run_scaling(spec, args.neurons, args.seeds, args.out, backends=backends,
                            neuron_types=neuron_types, jobs=args.jobs, progress=advance,
                            backend_options=backend_options)
@@ -93,3 +100,24 @@ def run(args):
     print(format_table(rows))
     print(f"\nwrote {args.out / 'results.csv'} and {figure}")
     return 0
+
+
+class RunProgress:
+    """A second tqdm bar for the run in progress, called as ``(phase, done, total)``."""
+
+    def __init__(self):
+        self.bar = tqdm(total=1, desc="build", unit="step", position=1, leave=False,
+                        dynamic_ncols=True)
+
+    def __call__(self, phase, done, total):
+        if done == 0:
+            self.bar.set_description_str(phase, refresh=False)
+            self.bar.reset(total=total)
+        self.bar.n = done
+        self.bar.refresh()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.bar.close()
