@@ -15,6 +15,8 @@ import numpy as np  # noqa: E402
 
 from neurokit.report import EXACT, fit_group, group_rows, summarize  # noqa: E402
 
+_BACKEND_STYLES = [("o", "-"), ("s", "--"), ("^", "-."), ("D", ":")]
+
 _METRIC_TITLES = {
     "nrmse": "Delayed output NRMSE vs true delayed input",
     "state_nrmse": "State NRMSE vs ideal LMU state",
@@ -40,6 +42,7 @@ def scaling_figure(rows, path, title=None):
     """
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.8))
     summary = summarize(rows)
+    backends = list(dict.fromkeys(row["backend"] for row in rows))
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
 
     for ax, metric in zip(axes, ("nrmse", "state_nrmse")):
@@ -56,7 +59,11 @@ def scaling_figure(rows, path, title=None):
             fit = fit_group(group, metric)
             label = f"{backend} {neuron_type}"
             label += f": {fit.label()}" if fit else ""
-            ax.plot(*zip(*means), "o-", color=color, label=label)
+            # Backends differ by marker and line style, so curves that lie on
+            # top of each other (rate networks, which are exact) stay visible.
+            marker, linestyle = _BACKEND_STYLES[backends.index(backend) % len(_BACKEND_STYLES)]
+            ax.plot(*zip(*means), marker=marker, linestyle=linestyle, color=color,
+                    markerfacecolor="none" if backends.index(backend) else color, label=label)
 
         if metric == "state_nrmse" and ax.lines:
             # A guide through the first spiking mean with slope −1/2, which

@@ -58,12 +58,14 @@ def summarize(rows):
 
 def format_table(rows):
     """Return the sweep as a plain-text table with fitted exponents below it."""
-    header = (f"{'backend':<8} {'neurons':<8} {'m':>8} {'runs':>4} {'NRMSE':>16} "
+    lines = summarize(rows)
+    width = max([len("backend")] + [len(line["backend"]) for line in lines])
+    header = (f"{'backend':<{width}} {'neurons':<8} {'m':>8} {'runs':>4} {'NRMSE':>16} "
               f"{'state NRMSE':>16} {'ideal':>7} {'build s':>8} {'run s':>8}")
     out = [header, "-" * len(header)]
-    for line in summarize(rows):
+    for line in lines:
         out.append(
-            f"{line['backend']:<8} {line['neuron_type']:<8} {line['n_neurons']:>8d} "
+            f"{line['backend']:<{width}} {line['neuron_type']:<8} {line['n_neurons']:>8d} "
             f"{line['runs']:>4d} {line['nrmse']:>8.4f} ±{line['nrmse_std']:<6.4f} "
             f"{line['state_nrmse']:>8.4f} ±{line['state_nrmse_std']:<6.4f} "
             f"{line['ideal_nrmse']:>7.4f} {line['build_s']:>8.2f} {line['run_s']:>8.2f}"

@@ -19,7 +19,7 @@ logger = logging.getLogger(__name__)
 # The Brian2 backend's targets, listed here so that --help does not import Brian2.
 BRIAN2_TARGETS = ("cython", "cpp_standalone", "numpy")
 
-DEFAULT_NEURONS = [500, 1000, 2000, 4000, 8000, 16000, 32000, 64000]
+DEFAULT_NEURONS = [500, 1000, 2000, 4000, 8000, 16000, 32000, 64000, 128000, 256000]
 
 
 def add_parser(subparsers):
