@@ -1,0 +1,87 @@
+"""Activation functions for EP networks, with the derivatives that BPTT needs.
+
+Each activation is a function rho with rho' and rho''. The second derivative
+is only used by the energy-based setting, where rho sits inside the primitive
+function and so appears in the Hessian.
+"""
+
+import numpy as np
+
+from neurokit.errors import SpecError
+
+
+class Activation:
+    """An elementwise function with its first and second derivatives."""
+
+    name = ""
+
+    def __call__(self, x):
+        raise NotImplementedError
+
+    def deriv(self, x):
+        raise NotImplementedError
+
+    def second_deriv(self, x):
+        raise NotImplementedError
+
+
+class Sigmoid(Activation):
+    """rho(x) = 1 / (1 + exp(-4 (x - 0.5))), the logistic curve centred on 0.5.
+
+    Ernoult et al. (NeurIPS 2019) use this slope and centre for their fully
+    connected networks, so that rho maps the range [0, 1] onto itself.
+    """
+
+    name = "sigmoid"
+
+    def __call__(self, x):
+        return 1.0 / (1.0 + np.exp(-4.0 * (x - 0.5)))
+
+    def deriv(self, x):
+        y = self(x)
+        return 4.0 * y * (1.0 - y)
+
+    def second_deriv(self, x):
+        y = self(x)
+        return 16.0 * y * (1.0 - y) * (1.0 - 2.0 * y)
+
+
+class HardSigmoid(Activation):
+    """rho(x) = clip(x, 0, 1). Its derivative is 1 inside (0, 1) and 0 outside."""
+
+    name = "hard_sigmoid"
+
+    def __call__(self, x):
+        return np.clip(x, 0.0, 1.0)
+
+    def deriv(self, x):
+        return ((x > 0.0) & (x < 1.0)).astype(x.dtype)
+
+    def second_deriv(self, x):
+        return np.zeros_like(x)
+
+
+class Identity(Activation):
+    """rho(x) = x. With it, the prototypical dynamics are exactly s = dPhi/ds."""
+
+    name = "identity"
+
+    def __call__(self, x):
+        return x
+
+    def deriv(self, x):
+        return np.ones_like(x)
+
+    def second_deriv(self, x):
+        return np.zeros_like(x)
+
+
+ACTIVATIONS = {cls.name: cls for cls in (Sigmoid, HardSigmoid, Identity)}
+
+
+def get_activation(name):
+    """Return the activation called ``name``."""
+    try:
+        return ACTIVATIONS[name]()
+    except KeyError:
+        raise SpecError(f"unknown activation {name!r}; use one of {sorted(ACTIVATIONS)}") from None

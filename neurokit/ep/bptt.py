@@ -1,0 +1,90 @@
+"""Backpropagation through time for the free phase, written by hand in numpy.
+
+The loss is L = l(s_T) with l = 1/2 ||y - s_out||^2, after a free phase of T
+steps s_{t+1} = rho(a_t), a_t = dPhi/ds(s_t). One backward step is
+
+    g_a = g_{t+1} * rho'(a_t)
+    dL/dtheta_{t+1} = vjp_theta(s_t, g_a)
+    g_t = H_Phi(s_t) g_a
+
+where H_Phi is the Hessian of Phi with respect to s. Because H_Phi is
+symmetric, the backward product is the model's forward Hessian product
+(Ernoult et al., NeurIPS 2019, prototypical and energy-based settings).
+
+The per-step gradients follow that paper's notation: for t = 0, 1, ...,
+grad_s(t) = dL/ds_{T-t} and grad_theta(t) = dL/dtheta_{T-t}, the part of
+dL/dtheta that flows through the step from s_{T-t-1} to s_{T-t}.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+
+from neurokit.errors import SpecError
+from neurokit.ep.phases import run_phase
+
+logger = logging.getLogger(__name__)
+
+
+def loss(model, s, y):
+    """Return l = 1/2 ||y - s_out||^2 for each sample, shape (batch,)."""
+    return 0.5 * np.sum((model.output(s) - y) ** 2, axis=1)
+
+
+def _free_trajectory(model, x, T):
+    """Run T free steps from 0 and keep every state and pre-activation."""
+    drive = model.input_drive(x)
+    s = model.zero_state(x.shape[0])
+    states = [s]
+    pre_activations = []
+    for _ in range(T):
+        a = model.pre_activation(drive, s)
+        pre_activations.append(a)
+        s = [model.activation(a_k) for a_k in a]
+        states.append(s)
+    run_phase(model, drive, s, 0)  # raises SimulationError when the state is not finite
+    return drive, states, pre_activations
+
+
+def bptt(model, x, y, T, n_backward=None, record=False):
+    """Compute dL/dtheta by BPTT through the last ``n_backward`` of T free steps.
+
+    ``n_backward`` defaults to T (full BPTT). With ``n_backward = K`` this is
+    the truncated BPTT that EP's K-step nudged phase approximates.
+
+    Returns ``(grads, s_T)`` with batch-mean parameter gradients in
+    ``model.params`` order. With ``record=True`` it returns
+    ``(grads, s_T, grads_s, grads_theta)`` where ``grads_s[t]`` (t = 0 ..
+    n_backward) holds per-sample state gradients dl_i/ds_{T-t} and
+    ``grads_theta[t]`` (t = 0 .. n_backward-1) the batch-mean parameter
+    gradient of step T-t.
+    """
+    n_backward = T if n_backward is None else int(n_backward)
+    if not 1 <= n_backward <= T:
+        raise SpecError(f"BPTT steps {n_backward} are out of range; use 1 <= steps <= T = {T}")
+    x = model.check_input(x)
+    y = np.asarray(y, dtype=model.dtype)
+
+    drive, states, pre_activations = _free_trajectory(model, x, T)
+
+    g = [np.zeros_like(layer) for layer in states[-1]]
+    g[-1] = model.output(states[-1]) - y
+    grads = [np.zeros_like(p) for p in model.params]
+    grads_s = [g] if record else None
+    grads_theta = [] if record else None
+
+    for t in range(T - 1, T - 1 - n_backward, -1):
+        g_a = [g_k * model.activation.deriv(a_k) for g_k, a_k in zip(g, pre_activations[t])]
+        step_grads = model.vjp_theta(x, states[t], g_a)
+        for total, part in zip(grads, step_grads):
+            total += part
+        g = model.hvp(drive, states[t], g_a)
+        if record:
+            grads_theta.append(step_grads)
+            grads_s.append(g)
+
+    if record:
+        return grads, states[-1], grads_s, grads_theta
+    return grads, states[-1]
