@@ -15,6 +15,8 @@ from neurokit.errors import NeurokitError
 # Subcommand name -> module in neurokit.cli that implements it.
 SUBCOMMANDS = {
     "scaling": "neurokit.cli.scaling",
+    "train": "neurokit.cli.train",
+    "gdu": "neurokit.cli.gdu",
 }
 
 
