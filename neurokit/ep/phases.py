@@ -44,10 +44,12 @@ def run_phase(model, drive, s, n_steps, beta=0.0, y=None, record=False, phase="f
     n_steps + 1 states including the initial one.
     """
     trajectory = [s] if record else None
-    for _ in range(n_steps):
-        s = model.next_state(drive, s, beta, y)
-        if record:
-            trajectory.append(s)
+    # Overflow is reported below as one SimulationError instead of warnings.
+    with np.errstate(over="ignore", invalid="ignore"):
+        for _ in range(n_steps):
+            s = model.next_state(drive, s, beta, y)
+            if record:
+                trajectory.append(s)
     _check_finite(s, phase, n_steps)
     return (s, trajectory) if record else s
 
