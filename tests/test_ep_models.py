@@ -9,6 +9,7 @@ missing or wrong term (those give errors of order 1e-2 or more).
 import numpy as np
 import pytest
 
+from neurokit.ep.conv import PrototypicalConvNet
 from neurokit.ep.models import EnergyMLP, PrototypicalMLP
 from neurokit.errors import DataError, SpecError
 
@@ -20,14 +21,27 @@ MODELS = {
     "prototypical-identity": lambda: PrototypicalMLP([5, 4, 2], "identity", seed=2, dtype=np.float64),
     "prototypical-deep": lambda: PrototypicalMLP([6, 5, 4, 3, 2], "hard_sigmoid", seed=3, dtype=np.float64),
     "energy-sigmoid": lambda: EnergyMLP([5, 4, 3, 2], "sigmoid", epsilon=0.4, seed=4, dtype=np.float64),
+    # 16x16 input: 5x5 conv -> 12x12, pool -> 6x6, 5x5 conv -> 2x2, pool -> 1x1.
+    "conv": lambda: PrototypicalConvNet((16, 16, 1), (2, 3), 4, kernel=5, activation="sigmoid", seed=5,
+                                        dtype=np.float64),
 }
+
+
+def flat(layer):
+    """View a (batch, ...) state layer as (batch, units)."""
+    return layer.reshape(layer.shape[0], -1)
+
+
+def inner(a, b):
+    """Per-sample inner product of two lists of state layers."""
+    return sum(np.sum(flat(u) * flat(v), axis=1) for u, v in zip(a, b))
 
 
 def random_case(model, batch=3, seed=0):
     rng = np.random.default_rng(seed)
     x = rng.random((batch, model.sizes[0]))
     # Keep states inside (0, 1) away from the hard sigmoid's kinks at 0 and 1.
-    s = [rng.uniform(0.1, 0.9, (batch, n)) for n in model.sizes[1:]]
+    s = [rng.uniform(0.1, 0.9, layer.shape) for layer in model.zero_state(batch)]
     return x, s
 
 
@@ -38,13 +52,13 @@ def test_grad_s_matches_finite_differences(name):
     analytic = model.grad_s(model.input_drive(x), s)
 
     for k in range(len(s)):
-        for unit in range(s[k].shape[1]):
+        for unit in range(flat(s[k]).shape[1]):
             plus = [layer.copy() for layer in s]
             minus = [layer.copy() for layer in s]
-            plus[k][:, unit] += STEP
-            minus[k][:, unit] -= STEP
+            flat(plus[k])[:, unit] += STEP
+            flat(minus[k])[:, unit] -= STEP
             numeric = (model.phi(x, plus) - model.phi(x, minus)) / (2 * STEP)
-            assert np.max(np.abs(numeric - analytic[k][:, unit])) < TOLERANCE, (k, unit)
+            assert np.max(np.abs(numeric - flat(analytic[k])[:, unit])) < TOLERANCE, (k, unit)
 
 
 @pytest.mark.parametrize("name", MODELS)
@@ -72,8 +86,8 @@ def test_hvp_is_symmetric(name):
     v = [rng.standard_normal(layer.shape) for layer in s]
     drive = model.input_drive(x)
 
-    u_h_v = sum(np.sum(a * b, axis=1) for a, b in zip(u, model.hvp(drive, s, v)))
-    v_h_u = sum(np.sum(a * b, axis=1) for a, b in zip(v, model.hvp(drive, s, u)))
+    u_h_v = inner(u, model.hvp(drive, s, v))
+    v_h_u = inner(v, model.hvp(drive, s, u))
     np.testing.assert_allclose(u_h_v, v_h_u, rtol=1e-12, atol=1e-12)
 
 
@@ -107,7 +121,7 @@ def test_vjp_theta_matches_finite_differences(name):
 
     def contraction():
         grads = model.grad_s(model.input_drive(x), s)
-        return np.mean(sum(np.sum(a * b, axis=1) for a, b in zip(g, grads)))
+        return np.mean(inner(g, grads))
 
     for param, grad, param_name in zip(model.params, analytic, model.param_names):
         flat = param.reshape(-1)

@@ -18,7 +18,9 @@ def build_model(spec, dtype=np.float32):
     if net["architecture"] == "conv":
         from neurokit.ep.conv import PrototypicalConvNet
 
-        return PrototypicalConvNet(activation=net["activation"], seed=net["seed"], dtype=dtype, init_gain=net["init_gain"])
+        return PrototypicalConvNet(net["input_shape"], net["channels"], net["n_outputs"], net["kernel"],
+                                   activation=net["activation"], seed=net["seed"], dtype=dtype,
+                                   init_gain=net["init_gain"])
 
     from neurokit.ep.models import EnergyMLP, PrototypicalMLP
 

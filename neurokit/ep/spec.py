@@ -1,10 +1,11 @@
 """Load and validate EP network specs (TOML).
 
-A spec has four tables. Every key is optional except ``network.sizes`` for
-the layered architecture, and an unknown key or an out-of-range value raises
+A spec has five tables. Every key is optional except ``network.sizes`` for
+the layered architecture and ``training.learning_rates``, and an unknown key or an out-of-range value raises
 SpecError naming the field and the accepted values.
 
-[network]   architecture, sizes, setting, activation, epsilon, init_gain, seed
+[network]   architecture, sizes (mlp), input_shape, channels, kernel, n_outputs
+            (conv), setting, activation, epsilon, init_gain, seed
 [dynamics]  T, K, beta, symmetric
 [training]  algorithm, epochs, batch_size, learning_rates, bptt_steps, seed
 [data]      source, directory, test_fraction, limit_train, limit_test, split_seed
@@ -52,6 +53,12 @@ SCHEMA = {
         "architecture": ("mlp", _choice("mlp", "conv"), '"mlp" (fully connected) or "conv"'),
         "sizes": (None, lambda v: isinstance(v, list) and len(v) >= 2 and all(_positive_int(n) for n in v),
                   "a list of at least 2 positive integers: input size, hidden sizes..., output size"),
+        "input_shape": ([28, 28, 1], lambda v: isinstance(v, list) and len(v) == 3 and all(_positive_int(n) for n in v),
+                        "[height, width, channels] of the input images (conv only)"),
+        "channels": ([32, 64], lambda v: isinstance(v, list) and len(v) == 2 and all(_positive_int(n) for n in v),
+                     "a list of 2 positive integers: output channels of the two conv layers (conv only)"),
+        "kernel": (5, _positive_int, "an integer >= 1: the side of the square conv kernels (conv only)"),
+        "n_outputs": (10, _positive_int, "an integer >= 1: output units (conv only; mlp uses sizes)"),
         "setting": ("prototypical", _choice("prototypical", "energy"), '"prototypical" or "energy"'),
         "activation": ("sigmoid", _choice("sigmoid", "hard_sigmoid", "identity"), '"sigmoid", "hard_sigmoid" or "identity"'),
         "epsilon": (0.5, lambda v: _positive_number(v) and v <= 1, "a step size in (0, 1] (energy setting only)"),
@@ -70,7 +77,7 @@ SCHEMA = {
         "batch_size": (20, _positive_int, "an integer >= 1 (samples per update)"),
         "learning_rates": (None, lambda v: isinstance(v, list) and len(v) >= 1 and all(_positive_number(r) for r in v),
                            "a list of numbers > 0, one per weight layer from input to output"),
-        "bptt_steps": (None, _optional_positive_int, "an integer between 1 and T (default T: full BPTT)"),
+        "bptt_steps": (None, _optional_positive_int, "an integer between 1 and T (default K: the last K steps; T gives full BPTT)"),
         "seed": (0, lambda v: isinstance(v, int) and v >= 0, "an integer >= 0 (shuffling order)"),
     },
     "data": {
@@ -143,6 +150,8 @@ def _check_consistency(spec):
         _fail(path, "network", "sizes", "missing; give the layer sizes, e.g. sizes = [64, 128, 10]")
     if net["architecture"] == "conv" and net["setting"] != "prototypical":
         _fail(path, "network", "setting", 'the conv architecture supports only "prototypical"')
+    if net["architecture"] == "conv" and net["sizes"] is not None:
+        _fail(path, "network", "sizes", "applies to mlp only; the conv network takes input_shape, channels and n_outputs")
     n_weight_layers = 3 if net["architecture"] == "conv" else len(net["sizes"]) - 1
 
     rates = train["learning_rates"]

@@ -81,7 +81,12 @@ def batch_gradient(model, x, targets, config):
     """Return (loss-gradient per parameter, free-phase state) for one batch."""
     if config.algorithm == "ep":
         return ep_gradient(model, x, targets, config.T, config.K, config.beta, symmetric=config.symmetric)
-    return bptt(model, x, targets, config.T, n_backward=config.bptt_steps)
+    # By default BPTT runs through the last K free steps, the gradient that
+    # EP's K nudged steps match step by step. Through all T steps it also
+    # backpropagates the transient from s = 0, whose gradients occasionally
+    # explode in the sigmoid prototypical net (digits runs, lr 0.05 to 0.1).
+    steps = config.K if config.bptt_steps is None else config.bptt_steps
+    return bptt(model, x, targets, config.T, n_backward=steps)
 
 
 def apply_update(model, grads, learning_rates):
