@@ -74,17 +74,24 @@ def bptt(model, x, y, T, n_backward=None, record=False):
     grads = [np.zeros_like(p) for p in model.params]
     grads_s = [g] if record else None
     grads_theta = [] if record else None
+    # The input terms of every step share the clamped x, so their cotangents
+    # are summed and multiplied by x once after the loop.
+    input_cotangent = 0.0
 
     for t in range(T - 1, T - 1 - n_backward, -1):
         g_a = [g_k * model.activation.deriv(a_k) for g_k, a_k in zip(g, pre_activations[t])]
-        step_grads = model.vjp_theta(x, states[t], g_a)
-        for total, part in zip(grads, step_grads):
+        step_grads = model.vjp_theta(x, states[t], g_a, include_input=False)
+        step_cotangent = model.input_cotangent(states[t], g_a)
+        input_cotangent = input_cotangent + step_cotangent
+        for total, part in zip(grads[2:], step_grads[2:]):
             total += part
         g = model.hvp(drive, states[t], g_a)
         if record:
+            step_grads[:2] = model.input_param_grads(x, step_cotangent)
             grads_theta.append(step_grads)
             grads_s.append(g)
 
+    grads[0], grads[1] = model.input_param_grads(x, input_cotangent)
     if record:
         return grads, states[-1], grads_s, grads_theta
     return grads, states[-1]

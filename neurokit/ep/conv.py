@@ -205,21 +205,25 @@ class PrototypicalConvNet(LayeredModel):
             s3.sum(axis=0) / batch,
         ]
 
-    def vjp_theta(self, x, s, g):
+    def input_param_grads(self, x, c):
+        x = self.check_input(x)
+        batch = x.shape[0]
+        return [conv_weight_grad(x, unpool(c, self._input_winners(x)), self.kernel) / batch,
+                c.sum(axis=(0, 1, 2)) / batch]
+
+    def vjp_theta(self, x, s, g, include_input=True):
         x = self.check_input(x)
         s1, s2, s3 = s
         g1, g2, g3 = g
         batch = x.shape[0]
-        winners0 = self._input_winners(x)
         winners1 = max_pool(conv(s1, self.weights[1], self.kernel))[1]
         # W1 appears in dPhi/ds1 through conv_transpose(unpool(s2)) and in
         # dPhi/ds2 through P(conv(s1)); both terms contribute.
         weight1 = (conv_weight_grad(g1, unpool(s2, winners1), self.kernel)
                    + conv_weight_grad(s1, unpool(g2, winners1), self.kernel))
         weight2 = g2.reshape(batch, -1).T @ s3 + s2.reshape(batch, -1).T @ g3
-        return [
-            conv_weight_grad(x, unpool(g1, winners0), self.kernel) / batch,
-            g1.sum(axis=(0, 1, 2)) / batch,
+        grads = self.input_param_grads(x, g1) if include_input else [None, None]
+        return grads + [
             weight1 / batch,
             g2.sum(axis=(0, 1, 2)) / batch,
             weight2 / batch,

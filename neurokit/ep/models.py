@@ -147,8 +147,27 @@ class LayeredModel:
     def grad_theta(self, x, s):
         raise NotImplementedError
 
-    def vjp_theta(self, x, s, g):
+    def vjp_theta(self, x, s, g, include_input=True):
+        """Return the batch-mean theta-gradient of <g, dPhi/ds>.
+
+        With ``include_input=False`` the entries of W0 and b0 are None, and
+        the caller sums ``input_cotangent`` over steps instead, so that the
+        large product with the clamped input x is taken once per batch.
+        """
         raise NotImplementedError
+
+    def input_cotangent(self, s, g):
+        """Return c such that the input terms of vjp_theta are x^T c / batch (W0) and sum(c) / batch (b0)."""
+        return g[0]
+
+    def input_param_grads(self, x, c):
+        """Return [dW0, db0] from a (summed) input cotangent c."""
+        batch = x.shape[0]
+        return [x.T @ c / batch, c.sum(axis=0) / batch]
+
+    def grad_theta_difference(self, x, s_a, s_b):
+        """Return dPhi/dtheta(s_a) - dPhi/dtheta(s_b), batch means."""
+        return [a - b for a, b in zip(self.grad_theta(x, s_a), self.grad_theta(x, s_b))]
 
 
 class PrototypicalMLP(LayeredModel):
@@ -199,15 +218,24 @@ class PrototypicalMLP(LayeredModel):
             grads.append(layers[n + 1].sum(axis=0) / batch)
         return grads
 
-    def vjp_theta(self, x, s, g):
+    def grad_theta_difference(self, x, s_a, s_b):
+        # The input x is the same in both states, so W0's difference is one
+        # product, x^T (L1_a - L1_b), instead of two.
+        batch = x.shape[0]
+        first = s_a[0] - s_b[0]
+        grads = [x.T @ first / batch, first.sum(axis=0) / batch]
+        for n in range(1, self.n_layers):
+            grads.append((s_a[n - 1].T @ s_a[n] - s_b[n - 1].T @ s_b[n]) / batch)
+            grads.append((s_a[n] - s_b[n]).sum(axis=0) / batch)
+        return grads
+
+    def vjp_theta(self, x, s, g, include_input=True):
         layers = [x] + list(s)
         batch = x.shape[0]
-        grads = []
-        for n in range(self.n_layers):
+        grads = self.input_param_grads(x, g[0]) if include_input else [None, None]
+        for n in range(1, self.n_layers):
             # L_{n+1}'s drive holds L_n W_n, and L_n's drive holds L_{n+1} W_n^T.
-            dw = layers[n].T @ g[n]
-            if n >= 1:
-                dw = dw + g[n - 1].T @ layers[n + 1]
+            dw = layers[n].T @ g[n] + g[n - 1].T @ layers[n + 1]
             grads.append(dw / batch)
             grads.append(g[n].sum(axis=0) / batch)
         return grads
@@ -289,16 +317,17 @@ class EnergyMLP(LayeredModel):
             grads.append(eps * rates[n + 1].sum(axis=0) / batch)
         return grads
 
-    def vjp_theta(self, x, s, g):
+    def input_cotangent(self, s, g):
+        return self.epsilon * g[0] * self.rho.deriv(s[0])
+
+    def vjp_theta(self, x, s, g, include_input=True):
         rates = self._rates(x, s)
         batch = x.shape[0]
         eps = self.epsilon
         q = [g[k] * self.rho.deriv(s[k]) for k in range(self.n_layers)]
-        grads = []
-        for n in range(self.n_layers):
-            dw = rates[n].T @ q[n]
-            if n >= 1:
-                dw = dw + q[n - 1].T @ rates[n + 1]
+        grads = self.input_param_grads(x, eps * q[0]) if include_input else [None, None]
+        for n in range(1, self.n_layers):
+            dw = rates[n].T @ q[n] + q[n - 1].T @ rates[n + 1]
             grads.append(eps * dw / batch)
             grads.append(eps * q[n].sum(axis=0) / batch)
         return grads

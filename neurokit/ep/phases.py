@@ -93,12 +93,12 @@ def ep_gradient(model, x, y, T, K, beta, symmetric=False):
     s_plus = run_phase(model, drive, s_free, K, beta=beta, y=y, phase="nudged")
     if symmetric:
         s_minus = run_phase(model, drive, s_free, K, beta=-beta, y=y, phase="nudged")
-        reference, scale = model.grad_theta(x, s_minus), 2.0 * beta
+        reference, scale = s_minus, 2.0 * beta
     else:
-        reference, scale = model.grad_theta(x, s_free), beta
+        reference, scale = s_free, beta
 
-    nudged = model.grad_theta(x, s_plus)
-    grads = [(ref - nud) / scale for nud, ref in zip(nudged, reference)]
+    difference = model.grad_theta_difference(x, s_plus, reference)
+    grads = [-d / scale for d in difference]
     return grads, s_free
 
 
