@@ -33,19 +33,12 @@ def loss(model, s, y):
     return 0.5 * np.sum((model.output(s) - y) ** 2, axis=1)
 
 
-def _free_trajectory(model, x, T):
-    """Run T free steps from 0 and keep every state and pre-activation."""
+def _free_trajectory(model, x, T, n_recorded):
+    """Run T free steps from 0 and keep the last ``n_recorded`` + 1 states."""
     drive = model.input_drive(x)
-    s = model.zero_state(x.shape[0])
-    states = [s]
-    pre_activations = []
-    for _ in range(T):
-        a = model.pre_activation(drive, s)
-        pre_activations.append(a)
-        s = [model.activation(a_k) for a_k in a]
-        states.append(s)
-    run_phase(model, drive, s, 0)  # raises SimulationError when the state is not finite
-    return drive, states, pre_activations
+    s = run_phase(model, drive, model.zero_state(x.shape[0]), T - n_recorded)
+    _, states = run_phase(model, drive, s, n_recorded, record=True)
+    return drive, states
 
 
 def bptt(model, x, y, T, n_backward=None, record=False):
@@ -67,7 +60,8 @@ def bptt(model, x, y, T, n_backward=None, record=False):
     x = model.check_input(x)
     y = np.asarray(y, dtype=model.dtype)
 
-    drive, states, pre_activations = _free_trajectory(model, x, T)
+    # states[i] is s_{T - n_backward + i}; earlier states are not needed.
+    drive, states = _free_trajectory(model, x, T, n_backward)
 
     g = [np.zeros_like(layer) for layer in states[-1]]
     g[-1] = model.output(states[-1]) - y
@@ -78,8 +72,9 @@ def bptt(model, x, y, T, n_backward=None, record=False):
     # are summed and multiplied by x once after the loop.
     input_cotangent = 0.0
 
-    for t in range(T - 1, T - 1 - n_backward, -1):
-        g_a = [g_k * model.activation.deriv(a_k) for g_k, a_k in zip(g, pre_activations[t])]
+    for t in range(n_backward - 1, -1, -1):
+        # rho'(a_t) from s_{t+1} = rho(a_t), without recomputing a_t.
+        g_a = [g_k * model.activation.deriv_from_output(s_k) for g_k, s_k in zip(g, states[t + 1])]
         step_grads = model.vjp_theta(x, states[t], g_a, include_input=False)
         step_cotangent = model.input_cotangent(states[t], g_a)
         input_cotangent = input_cotangent + step_cotangent
