@@ -59,7 +59,8 @@ def test_digits_split_is_stratified_and_scaled():
     assert data.x_train.shape == (1437, 64)
     assert data.x_test.shape == (360, 64)
     assert data.x_train.dtype == np.float32
-    assert 0.0 <= data.x_train.min() and data.x_train.max() <= 1.0
+    assert data.x_train.min() >= 0.0
+    assert data.x_train.max() <= 1.0
     assert set(np.unique(data.y_test)) == set(range(10))
 
 
@@ -86,7 +87,8 @@ def test_real_fashion_mnist_loads():
     # Fashion-MNIST is balanced: 6,000 training and 1,000 test images per class.
     assert np.all(np.bincount(data.y_train) == 6000)
     assert np.all(np.bincount(data.y_test) == 1000)
-    assert data.x_train.min() == 0.0 and data.x_train.max() == 1.0
+    assert data.x_train.min() == 0.0
+    assert data.x_train.max() == 1.0
 
 
 @needs_fashion

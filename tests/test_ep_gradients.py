@@ -37,7 +37,7 @@ def mean_loss(model, x, y, T, frozen_steps=0, frozen_params=None):
     drive = model.input_drive(x)
     s = model.zero_state(x.shape[0])
     if frozen_steps:
-        # Swap values in place: the finite-difference loop holds views of the arrays.
+        # Swap values in place, because the finite-difference loop keeps views of the arrays.
         current = [p.copy() for p in model.params]
         for param, value in zip(model.params, frozen_params):
             param[...] = value
@@ -104,7 +104,7 @@ def test_full_bptt_matches_finite_differences(name):
 @pytest.mark.parametrize("name", MODELS)
 def test_truncated_bptt_matches_finite_differences(name):
     # BPTT through the last K steps is the gradient with respect to the
-    # parameters of those K steps only; the first T-K steps keep theta fixed.
+    # parameters of those K steps only. The first T-K steps keep theta fixed.
     model = MODELS[name]()
     x, y = batch(model)
     T, K = 12, 4

@@ -1,9 +1,9 @@
 """Finite-difference checks of the derivatives each EP model takes of Phi.
 
-All checks run in float64 with central differences of step 1e-6, whose
+All checks run in float64 with central differences of step 1e-6. Their
 truncation and rounding errors are about 1e-9 for these O(1) quantities, so
-a tolerance of 1e-6 leaves a margin of 1000 while still catching any
-missing or wrong term (those give errors of order 1e-2 or more).
+a tolerance of 1e-6 leaves a margin of 1000. A missing or wrong term gives
+errors of order 1e-2 or more.
 """
 
 import numpy as np
@@ -135,7 +135,7 @@ def test_vjp_theta_matches_finite_differences(name):
             assert abs((plus - minus) / (2 * STEP) - grad.reshape(-1)[j]) < TOLERANCE, (param_name, j)
 
 
-def test_input_drive_is_the_static_part_of_grad_s():
+def test_input_drive_is_first_layer_drive():
     model = MODELS["prototypical-deep"]()
     x, s = random_case(model)
     zero_state = model.zero_state(x.shape[0])

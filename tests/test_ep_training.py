@@ -60,7 +60,7 @@ def test_ep_matches_bptt_on_digits(digits_runs):
 
 
 @pytest.mark.slow
-def test_ep_and_bptt_start_from_same_weights_and_diverge(digits_runs):
+def test_ep_and_bptt_share_initial_weights(digits_runs):
     spec = load_spec(DIGITS_SPEC)
     first, second = build_model(spec), build_model(spec)
     for a, b in zip(first.params, second.params):

@@ -50,7 +50,7 @@ def bptt(model, x, y, T, n_backward=None, record=False):
     Returns ``(grads, s_T)`` with batch-mean parameter gradients in
     ``model.params`` order. With ``record=True`` it returns
     ``(grads, s_T, grads_s, grads_theta)`` where ``grads_s[t]`` (t = 0 ..
-    n_backward) holds per-sample state gradients dl_i/ds_{T-t} and
+    n_backward) contains per-sample state gradients dl_i/ds_{T-t} and
     ``grads_theta[t]`` (t = 0 .. n_backward-1) the batch-mean parameter
     gradient of step T-t.
     """

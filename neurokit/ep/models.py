@@ -175,7 +175,7 @@ class PrototypicalMLP(LayeredModel):
 
     This is the prototypical setting of Ernoult et al. (2019). With the
     identity activation the dynamics are exactly s_{t+1} = dPhi/ds, which is
-    the case where their GDU theorem holds exactly. With a sigmoid the
+    the case where their GDU theorem is exact. With a sigmoid the
     dynamics are the ones the paper trains, and the theorem is approximate.
     """
 
@@ -234,7 +234,7 @@ class PrototypicalMLP(LayeredModel):
         batch = x.shape[0]
         grads = self.input_param_grads(x, g[0]) if include_input else [None, None]
         for n in range(1, self.n_layers):
-            # L_{n+1}'s drive holds L_n W_n, and L_n's drive holds L_{n+1} W_n^T.
+            # L_{n+1}'s drive contains L_n W_n, and L_n's drive contains L_{n+1} W_n^T.
             dw = layers[n].T @ g[n] + g[n - 1].T @ layers[n + 1]
             grads.append(dw / batch)
             grads.append(g[n].sum(axis=0) / batch)

@@ -124,16 +124,16 @@ def parse_spec(raw, path="<dict>"):
 
     values = {}
     for section, fields in SCHEMA.items():
-        given = raw.get(section, {})
-        if not isinstance(given, dict):
-            raise SpecError(f"{path}: {section} must be a table [{section}], got {type(given).__name__}")
-        for key in given:
+        section_values = raw.get(section, {})
+        if not isinstance(section_values, dict):
+            raise SpecError(f"{path}: {section} must be a table [{section}], got {type(section_values).__name__}")
+        for key in section_values:
             if key not in fields:
                 _fail(path, section, key, f"unknown key; valid keys are {', '.join(fields)}")
         values[section] = {}
         for key, (default, check, accepted) in fields.items():
-            value = given.get(key, default)
-            if key in given and not check(value):
+            value = section_values.get(key, default)
+            if key in section_values and not check(value):
                 _fail(path, section, key, f"invalid value {value!r}; use {accepted}")
             values[section][key] = value
 
