@@ -116,3 +116,25 @@ def test_bad_input_gives_one_line_and_exit_2(run_cli, small_spec, tmp_path, caps
     assert len(err) == 1
     assert err[0].startswith(f"neurokit {arguments[0]}: error: ")
     assert re.search(message, err[0])
+
+
+def test_interrupted_train_keeps_csv_and_figure(run_cli, small_spec, tmp_path, monkeypatch, capsys):
+    from neurokit.ep import training
+
+    original = training.evaluate
+    calls = []
+
+    def evaluate_then_interrupt(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(training, "evaluate", evaluate_then_interrupt)
+    output = tmp_path / "out"
+    assert run_cli(["train", small_spec, "-o", str(output), "--no-progress"]) == 130
+
+    assert sorted(os.listdir(output)) == ["small-ep.csv", "small-ep.npz", "small-ep.png"]
+    with open(output / "small-ep.csv", newline="") as stream:
+        assert [row["epoch"] for row in csv.DictReader(stream)] == ["1"]
+    assert "interrupted" in capsys.readouterr().err

@@ -155,7 +155,14 @@ def test_training_rejects_wrong_learning_rate_count():
 def test_training_rejects_data_of_wrong_width():
     model = PrototypicalMLP([100, 8, 10])
     _, dataset, config = small_run_setup()
-    with pytest.raises(DataError, match="does not fit the network input size 100"):
+    with pytest.raises(DataError, match="images have 64 pixels but the network input has 100 units"):
+        train(model, dataset, config)
+
+
+def test_training_rejects_too_few_output_units():
+    model = PrototypicalMLP([64, 8, 4])
+    _, dataset, config = small_run_setup()
+    with pytest.raises(DataError, match="10 classes but the network output has 4 units"):
         train(model, dataset, config)
 
 

@@ -9,7 +9,7 @@ from neurokit.cli.paths import resolve_spec
 from neurokit.ep.build import build_model, check_compatible, load_dataset
 from neurokit.ep.plots import plot_training
 from neurokit.ep.spec import DEFAULT_SPEC, load_spec
-from neurokit.ep.training import TrainingConfig, save_weights, train
+from neurokit.ep.training import TrainingConfig, read_records, train
 
 logger = logging.getLogger(__name__)
 
@@ -69,13 +69,19 @@ def run(args):
         prefix = os.path.join(args.output, f"{stem}-{algorithm}")
         n_batches = -(-len(dataset.y_train) // config.batch_size)
         bar, progress = _progress_bar(config.epochs * n_batches, f"{algorithm} on {dataset.name}", not args.no_progress)
+        title = f"{stem}: {algorithm.upper()} on {dataset.name}"
         try:
             records = train(model, dataset, config, csv_path=prefix + ".csv", weights_path=prefix + ".npz",
                             progress=progress)
+        except BaseException:
+            # Draw the epochs that finished before the error or interrupt.
+            finished = read_records(prefix + ".csv") if os.path.exists(prefix + ".csv") else []
+            if finished:
+                plot_training(finished, prefix + ".png", title=title + " (stopped)")
+            raise
         finally:
             bar.close()
-        plot_training(records, prefix + ".png", title=f"{stem}: {algorithm.upper()} on {dataset.name}")
-        save_weights(model, prefix + ".npz")
+        plot_training(records, prefix + ".png", title=title)
 
         last = records[-1]
         print(f"{algorithm}: {config.epochs} epochs, final train error {100 * last.train_error:.2f}%, "

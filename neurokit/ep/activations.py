@@ -32,8 +32,8 @@ class Activation:
 class Sigmoid(Activation):
     """rho(x) = 1 / (1 + exp(-4 (x - 0.5))), the logistic curve centred on 0.5.
 
-    Ernoult et al. (NeurIPS 2019) use this slope and centre for their fully
-    connected networks, so that rho maps the range [0, 1] onto itself.
+    This is one of the two activations of the 784-512-10 reference setting
+    of Ernoult et al. (NeurIPS 2019). It maps [0, 1] into itself.
     """
 
     name = "sigmoid"

@@ -19,6 +19,7 @@ import numpy as np
 
 from neurokit.datasets import one_hot
 from neurokit.ep.bptt import bptt
+from neurokit.ep.build import check_compatible
 from neurokit.ep.phases import check_phase_parameters, ep_gradient, free_phase
 from neurokit.errors import SpecError
 
@@ -114,6 +115,16 @@ class CSVLog:
             os.fsync(stream.fileno())
 
 
+def read_records(path):
+    """Read the EpochRecord rows of a CSV file written by CSVLog."""
+    with open(path, newline="") as stream:
+        return [
+            EpochRecord(int(row["epoch"]), row["algorithm"], float(row["train_error"]), float(row["test_error"]),
+                        float(row["train_loss"]), float(row["seconds"]))
+            for row in csv.DictReader(stream)
+        ]
+
+
 def save_weights(model, path):
     """Save the parameters as an .npz archive (keys W0, b0, ...) via a temporary file."""
     temporary = f"{path}.partial"
@@ -143,6 +154,7 @@ def train(model, dataset, config, csv_path=None, weights_path=None, progress=Non
             f"{len(config.learning_rates)} learning rates given for {model.n_layers} weight layers; give one per layer"
         )
 
+    check_compatible(model, dataset)
     x_train = model.check_input(dataset.x_train)
     x_test = model.check_input(dataset.x_test)
     n_outputs = model.sizes[-1]
