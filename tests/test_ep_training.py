@@ -6,7 +6,9 @@ import os
 import numpy as np
 import pytest
 
+from neurokit.datasets import Dataset
 from neurokit.ep.build import build_model, load_dataset
+from neurokit.ep.conv import PrototypicalConvNet
 from neurokit.ep.models import PrototypicalMLP
 from neurokit.ep.spec import load_spec, parse_spec
 from neurokit.ep.training import TrainingConfig, load_weights, save_weights, train
@@ -174,3 +176,27 @@ def test_save_weights_replaces_atomically(tmp_path):
     assert sorted(os.listdir(tmp_path)) == ["weights.npz"]
     with np.load(path) as archive:
         assert sorted(archive.files) == ["W0", "W1", "b0", "b1"]
+
+
+@pytest.mark.parametrize("algorithm", ["ep", "bptt"])
+def test_conv_net_trains_one_epoch(algorithm):
+    # 16x16 images of two classes: a bright square in the top-left or the
+    # bottom-right corner. The point is that the conv net runs end to end.
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 2, 40)
+    images = rng.random((40, 16, 16)).astype(np.float32) * 0.1
+    for image, label in zip(images, labels):
+        corner = slice(0, 8) if label == 0 else slice(8, 16)
+        image[corner, corner] += 0.8
+    dataset = Dataset("squares", images.reshape(40, -1), labels, images.reshape(40, -1), labels, (16, 16), 2)
+    # With the hard sigmoid, these initial weights leave every output unit
+    # clipped at 0, where BPTT's gradient is exactly zero, so use the sigmoid.
+    model = PrototypicalConvNet((16, 16, 1), (2, 3), n_outputs=2, kernel=5, activation="sigmoid", seed=0)
+    initial = [p.copy() for p in model.params]
+    config = TrainingConfig(algorithm=algorithm, epochs=1, batch_size=10, learning_rates=(0.1, 0.1, 0.1),
+                            T=30, K=6, beta=0.3)
+
+    records = train(model, dataset, config)
+    assert len(records) == 1
+    for before, after, name in zip(initial, model.params, model.param_names):
+        assert not np.array_equal(before, after), name
