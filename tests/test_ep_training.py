@@ -39,10 +39,11 @@ def digits_runs():
 
 @pytest.mark.slow
 def test_ep_learns_digits(digits_runs):
-    # Measured with this spec (64-128-10, T=30, K=10, beta=0.2, 20 epochs)
-    # for seeds 0..9 of initialization and shuffling: the mean test error of
-    # the last 3 epochs was 3.3% to 5.3% (mean 4.3%). 7% is above the worst
-    # seed by 6 test images out of 360; chance level is 90%.
+    # scripts/digits_seed_spread.py measured this spec (64-128-10, T=30,
+    # K=10, beta=0.2, 20 epochs) for seeds 0..9 of initialization and
+    # shuffling. The mean test error of the last 3 epochs was 3.3% to 5.6%
+    # (mean 4.3%). 7% is above the worst seed by 5 of the 360 test images,
+    # and chance level is 90%.
     records, _ = digits_runs["ep"]
     assert len(records) == 20
     assert final_test_error(records) < 0.07
@@ -51,14 +52,14 @@ def test_ep_learns_digits(digits_runs):
 
 @pytest.mark.slow
 def test_ep_matches_bptt_on_digits(digits_runs):
-    # Same seeds 0..9 with BPTT through the last K steps: last-3 test error
-    # 3.3% to 5.4% (mean 4.1%). The EP - BPTT difference per seed was
-    # -1.1 to +1.3 points (standard deviation 0.7), so 2.5 points is about
-    # 3.5 standard deviations.
+    # Same script and seeds with BPTT through the last K steps: last-3 test
+    # error 3.3% to 5.7% (mean 4.2%). The EP - BPTT difference per seed was
+    # -1.5 to +1.9 points with a standard deviation of 0.84, so a 3-point
+    # margin is about 3.5 standard deviations.
     ep_error = final_test_error(digits_runs["ep"][0])
     bptt_error = final_test_error(digits_runs["bptt"][0])
     assert bptt_error < 0.07
-    assert abs(ep_error - bptt_error) < 0.025
+    assert abs(ep_error - bptt_error) < 0.03
 
 
 @pytest.mark.slow
