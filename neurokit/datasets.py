@@ -124,9 +124,9 @@ def _read_split(directory, images_stem, labels_stem):
     images = read_idx(images_path)
     labels = read_idx(labels_path)
     if images.ndim != 3:
-        raise DataError(f"{images_path} holds an array of shape {images.shape}; expected 3 dimensions (count, rows, columns)")
+        raise DataError(f"{images_path} contains an array of shape {images.shape}; expected 3 dimensions (count, rows, columns)")
     if labels.ndim != 1:
-        raise DataError(f"{labels_path} holds an array of shape {labels.shape}; expected 1 dimension (count)")
+        raise DataError(f"{labels_path} contains an array of shape {labels.shape}; expected 1 dimension (count)")
     if len(images) != len(labels):
         raise DataError(
             f"{images_path} has {len(images)} images but {labels_path} has {len(labels)} labels; "
