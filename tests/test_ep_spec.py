@@ -10,7 +10,7 @@ from neurokit.ep.spec import load_spec, parse_spec
 from neurokit.errors import DataError, SpecError
 
 REPOSITORY = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SPECS = ["ep-digits.toml", "ep-fashion.toml", "ep-conv-fashion.toml"]
+SPECS = ["ep-digits.toml", "ep-digits-energy.toml", "ep-fashion.toml", "ep-conv-fashion.toml"]
 
 VALID = {
     "network": {"sizes": [64, 32, 10]},
