@@ -210,3 +210,20 @@ def test_ep_gradient_rejects_invalid_phase_parameters(T, K, beta, field):
     x, y = batch(model)
     with pytest.raises(SpecError, match=field):
         ep_gradient(model, x, y, T, K, beta)
+
+
+@pytest.mark.parametrize("name", ["energy-sigmoid", "conv"])
+def test_gmres_adjoint_matches_dense_solve(name):
+    model = MODELS[name]()
+    x, y = batch(model)
+    dense, s_star, _ = implicit_gradient(model, x, y, 400, method="dense")
+    iterative, _, _ = implicit_gradient(model, x, y, 400, s_star=s_star, method="gmres")
+    # GMRES stops at a relative residual of 1e-10 on a well-conditioned system.
+    assert relative_difference(iterative, dense) < 1e-8
+
+
+def test_implicit_gradient_rejects_unknown_method():
+    model = MODELS["prototypical-sigmoid"]()
+    x, y = batch(model)
+    with pytest.raises(SpecError, match="adjoint solve method 'lu' is unknown"):
+        implicit_gradient(model, x, y, 10, method="lu")

@@ -10,9 +10,9 @@ Pineda 1987), solved here as one linear system per sample, as Deep
 Equilibrium Models do (Bai, Kolter & Koltun, NeurIPS 2019). J = diag(rho'(a))
 H_Phi, so J^T w = H_Phi (rho'(a) * w) because the Hessian H_Phi is symmetric.
 
-The system is assembled densely from Hessian products, one per state unit,
-which costs O(batch * units^2) memory. That suits the networks used for
-checks and for the GDU comparison.
+For small states the system is assembled densely from Hessian products, one
+per state unit, and solved by LU. Larger states are solved per sample by
+GMRES, which needs only Hessian products.
 """
 
 from __future__ import annotations
@@ -22,13 +22,16 @@ import logging
 import numpy as np
 
 from neurokit.ep.phases import free_phase
+from neurokit.errors import SimulationError, SpecError
 
 logger = logging.getLogger(__name__)
 
-# At 4096 state units the dense float64 system takes 134 MB per sample.
-# NOTE: the paper-sized conv net has 5,642 state units, so its adjoint
-# needs an iterative solver (e.g. GMRES on Hessian products), not built yet.
+# At 4096 state units the dense float64 system takes 134 MB per sample, so
+# larger states (the paper-sized conv net has 5,642 units) use GMRES.
 MAX_DENSE_UNITS = 4096
+
+# Relative residual at which GMRES stops.
+GMRES_TOLERANCE = 1e-10
 
 
 def _flatten(layers):
@@ -45,40 +48,76 @@ def _unflatten(flat, like):
     return layers
 
 
-def implicit_gradient(model, x, y, T, s_star=None):
+def _transposed_jacobian_product(model, drive, s_star, slopes, w):
+    """Return J^T w = H_Phi (rho'(a) * w) for a batch of flat vectors w."""
+    v = _unflatten(w, s_star)
+    return _flatten(model.hvp(drive, s_star, [slope * v_k for slope, v_k in zip(slopes, v)]))
+
+
+def _solve_dense(model, drive, s_star, slopes, rhs):
+    batch, n_units = rhs.shape
+    # Column j of J^T, for every sample at once.
+    jacobian_t = np.empty((batch, n_units, n_units), dtype=rhs.dtype)
+    for j in range(n_units):
+        basis = np.zeros((batch, n_units), dtype=rhs.dtype)
+        basis[:, j] = 1.0
+        jacobian_t[:, :, j] = _transposed_jacobian_product(model, drive, s_star, slopes, basis)
+    system = np.eye(n_units, dtype=rhs.dtype)[None] - jacobian_t
+    return np.linalg.solve(system, rhs[:, :, None])[:, :, 0]
+
+
+def _solve_gmres(model, drive, s_star, slopes, rhs):
+    from scipy.sparse.linalg import LinearOperator, gmres
+
+    batch, n_units = rhs.shape
+    solution = np.empty_like(rhs)
+    for i in range(batch):
+        sample = slice(i, i + 1)
+        drive_i = drive[sample]
+        s_i = [layer[sample] for layer in s_star]
+        slopes_i = [slope[sample] for slope in slopes]
+
+        def matvec(w, drive_i=drive_i, s_i=s_i, slopes_i=slopes_i):
+            w = np.asarray(w, dtype=rhs.dtype).reshape(1, n_units)
+            return (w - _transposed_jacobian_product(model, drive_i, s_i, slopes_i, w))[0]
+
+        operator = LinearOperator((n_units, n_units), matvec=matvec, dtype=rhs.dtype)
+        solution[i], info = gmres(operator, rhs[i], rtol=GMRES_TOLERANCE, atol=0.0, restart=100, maxiter=50)
+        if info != 0:
+            raise SimulationError(
+                f"the adjoint solve (GMRES) did not converge for sample {i} (info {info}); "
+                "check that the free phase reached a fixed point by raising T"
+            )
+    return solution
+
+
+def implicit_gradient(model, x, y, T, s_star=None, method="auto"):
     """Return ``(grads, s_star, adjoint)`` from one adjoint solve at the fixed point.
 
     ``s_star`` defaults to the state after a free phase of T steps, which
     should be converged: the result is exact only at a true fixed point.
+    ``method`` is "dense" (one batched LU solve), "gmres" (one iterative
+    solve per sample) or "auto" (dense up to MAX_DENSE_UNITS state units).
     ``adjoint`` is the per-sample solution g as a list of layers.
     """
+    if method not in ("auto", "dense", "gmres"):
+        raise SpecError(f"adjoint solve method {method!r} is unknown; use 'auto', 'dense' or 'gmres'")
     x = model.check_input(x)
     y = np.asarray(y, dtype=model.dtype)
     if s_star is None:
         s_star = free_phase(model, x, T)
     drive = model.input_drive(x)
-    batch = x.shape[0]
 
     a = model.pre_activation(drive, s_star)
     slopes = [model.activation.deriv(a_k) for a_k in a]
-    n_units = sum(int(np.prod(layer.shape[1:])) for layer in s_star)
-    if n_units > MAX_DENSE_UNITS:
-        raise NotImplementedError(f"dense adjoint solve supports at most {MAX_DENSE_UNITS} state units, got {n_units}")
-
-    # Column j of J^T, for every sample at once: H (rho'(a) * e_j).
-    jacobian_t = np.empty((batch, n_units, n_units), dtype=model.dtype)
-    for j in range(n_units):
-        basis = np.zeros((batch, n_units), dtype=model.dtype)
-        basis[:, j] = 1.0
-        v = _unflatten(basis, s_star)
-        column = model.hvp(drive, s_star, [slope * v_k for slope, v_k in zip(slopes, v)])
-        jacobian_t[:, :, j] = _flatten(column)
-
     dl_ds = [np.zeros_like(layer) for layer in s_star]
     dl_ds[-1] = model.output(s_star) - y
-    system = np.eye(n_units, dtype=model.dtype)[None] - jacobian_t
-    adjoint_flat = np.linalg.solve(system, _flatten(dl_ds)[:, :, None])[:, :, 0]
-    adjoint = _unflatten(adjoint_flat, s_star)
+    rhs = _flatten(dl_ds)
+
+    if method == "auto":
+        method = "dense" if rhs.shape[1] <= MAX_DENSE_UNITS else "gmres"
+    solve = _solve_dense if method == "dense" else _solve_gmres
+    adjoint = _unflatten(solve(model, drive, s_star, slopes, rhs), s_star)
 
     grads = model.vjp_theta(x, s_star, [slope * g_k for slope, g_k in zip(slopes, adjoint)])
     return grads, s_star, adjoint
