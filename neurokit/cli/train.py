@@ -4,6 +4,7 @@ import copy
 import logging
 import os
 import sys
+import time
 
 from neurokit.cli.paths import resolve_spec
 from neurokit.ep.build import build_model, check_compatible, load_dataset
@@ -70,12 +71,16 @@ def run(args):
         n_batches = -(-len(dataset.y_train) // config.batch_size)
         bar, progress = _progress_bar(config.epochs * n_batches, f"{algorithm} on {dataset.name}", not args.no_progress)
         title = f"{stem}: {algorithm.upper()} on {dataset.name}"
+        started = time.time()
         try:
             records = train(model, dataset, config, csv_path=prefix + ".csv", weights_path=prefix + ".npz",
                             progress=progress)
         except BaseException:
-            # Draw the epochs that finished before the error or interrupt.
-            finished = read_records(prefix + ".csv") if os.path.exists(prefix + ".csv") else []
+            # Draw the epochs that finished before the error or interrupt,
+            # unless the CSV is an older run's because this one never wrote it.
+            csv_path = prefix + ".csv"
+            written_now = os.path.exists(csv_path) and os.path.getmtime(csv_path) >= started - 1.0
+            finished = read_records(csv_path) if written_now else []
             if finished:
                 plot_training(finished, prefix + ".png", title=title + " (stopped)")
             raise
