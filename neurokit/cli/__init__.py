@@ -18,6 +18,8 @@ SUBCOMMANDS = {
     "scaling": "neurokit.cli.scaling",
     "plot": "neurokit.cli.plot",
     "deploy": "neurokit.cli.deploy",
+    "train": "neurokit.cli.train",
+    "gdu": "neurokit.cli.gdu",
 }
 
 

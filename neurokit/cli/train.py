@@ -1,0 +1,95 @@
+"""`neurokit train`: train an EP network with EP or BPTT and record each epoch."""
+
+import copy
+import logging
+import os
+import sys
+import time
+
+from neurokit.cli.paths import resolve_spec
+from neurokit.ep.build import build_model, check_compatible, load_dataset
+from neurokit.ep.plots import plot_training
+from neurokit.ep.spec import DEFAULT_SPEC, load_spec
+from neurokit.ep.training import TrainingConfig, read_records, train
+
+logger = logging.getLogger(__name__)
+
+
+def add_parser(subparsers):
+    parser = subparsers.add_parser(
+        "train",
+        help="train an Equilibrium Propagation network with EP or BPTT",
+        description="Train a convergent recurrent network with discrete-time Equilibrium Propagation "
+        "or with BPTT from the same initial weights. Writes per-epoch errors (CSV), a figure (PNG) "
+        "and the weights (.npz) to the output directory, updated after every epoch.",
+    )
+    parser.add_argument("spec", nargs="?", default=DEFAULT_SPEC,
+                        help=f"network spec (TOML); default: {DEFAULT_SPEC}")
+    parser.add_argument("-o", "--output", default="neurokit-results",
+                        help="output directory for CSV, PNG and .npz files (default: neurokit-results)")
+    parser.add_argument("--algorithm", choices=["ep", "bptt", "both"],
+                        help="training algorithm; 'both' trains EP and then BPTT from the same initial "
+                        "weights (default: the spec's training.algorithm)")
+    parser.add_argument("--epochs", type=int, help="number of passes over the training set (default: from the spec)")
+    parser.add_argument("--no-progress", action="store_true", help="do not draw the progress bar on stderr")
+    return parser
+
+
+def _progress_bar(total, description, enabled):
+    from tqdm import tqdm
+
+    bar = tqdm(total=total, desc=description, unit="batch", file=sys.stderr, disable=not enabled, leave=False)
+
+    def update(epoch, batch, n_batches):
+        bar.update(1)
+        bar.set_postfix_str(f"epoch {epoch}")
+
+    return bar, update
+
+
+def run(args):
+    spec = load_spec(resolve_spec(args.spec))
+    if args.epochs is not None:
+        if args.epochs < 1:
+            from neurokit.errors import SpecError
+
+            raise SpecError(f"--epochs {args.epochs} is invalid; use an integer >= 1")
+        spec.training["epochs"] = args.epochs
+    algorithms = ["ep", "bptt"] if args.algorithm == "both" else [args.algorithm or spec.training["algorithm"]]
+
+    dataset = load_dataset(spec)
+    initial_model = build_model(spec)
+    check_compatible(initial_model, dataset)
+    os.makedirs(args.output, exist_ok=True)
+    stem = os.path.splitext(os.path.basename(spec.path))[0]
+
+    for algorithm in algorithms:
+        model = copy.deepcopy(initial_model)
+        config = TrainingConfig.from_spec(spec)
+        config.algorithm = algorithm
+        prefix = os.path.join(args.output, f"{stem}-{algorithm}")
+        n_batches = -(-len(dataset.y_train) // config.batch_size)
+        bar, progress = _progress_bar(config.epochs * n_batches, f"{algorithm} on {dataset.name}", not args.no_progress)
+        title = f"{stem}: {algorithm.upper()} on {dataset.name}"
+        started = time.time()
+        try:
+            records = train(model, dataset, config, csv_path=prefix + ".csv", weights_path=prefix + ".npz",
+                            progress=progress)
+        except BaseException:
+            # Draw the epochs that finished before the error or interrupt,
+            # unless the CSV is an older run's because this one never wrote it.
+            csv_path = prefix + ".csv"
+            written_now = os.path.exists(csv_path) and os.path.getmtime(csv_path) >= started - 1.0
+            finished = read_records(csv_path) if written_now else []
+            if finished:
+                plot_training(finished, prefix + ".png", title=title + " (stopped)")
+            raise
+        finally:
+            bar.close()
+        plot_training(records, prefix + ".png", title=title)
+
+        last = records[-1]
+        print(f"{algorithm}: {config.epochs} epochs, final train error {100 * last.train_error:.2f}%, "
+              f"test error {100 * last.test_error:.2f}%, {sum(r.seconds for r in records) / len(records):.2f} s/epoch")
+        print(f"wrote {prefix}.csv, {prefix}.png and {prefix}.npz")
+    return 0
