@@ -26,7 +26,8 @@ def add_parser(subparsers):
         "Plots sample curves to a PNG file.",
     )
     parser.add_argument("spec", nargs="?", default=DEFAULT_SPEC, help=f"network spec (TOML); default: {DEFAULT_SPEC}")
-    parser.add_argument("-o", "--output", default="neurokit-results",
+    parser.add_argument("-o", "--out", "--output", dest="output", metavar="DIR",
+                        default="neurokit-results",
                         help="output directory for the PNG figure (default: neurokit-results)")
     parser.add_argument("--beta", type=float, help="nudging strength, dimensionless (default: the spec's gdu.beta)")
     parser.add_argument("--weights", help="an .npz file from `neurokit train` to check instead of the initial weights")

@@ -25,7 +25,8 @@ def add_parser(subparsers):
     )
     parser.add_argument("spec", nargs="?", default=DEFAULT_SPEC,
                         help=f"network spec (TOML); default: {DEFAULT_SPEC}")
-    parser.add_argument("-o", "--output", default="neurokit-results",
+    parser.add_argument("-o", "--out", "--output", dest="output", metavar="DIR",
+                        default="neurokit-results",
                         help="output directory for CSV, PNG and .npz files (default: neurokit-results)")
     parser.add_argument("--algorithm", choices=["ep", "bptt", "both"],
                         help="training algorithm; 'both' trains EP and then BPTT from the same initial "
