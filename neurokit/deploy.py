@@ -129,6 +129,8 @@ def write_report(report, out_dir):
     with handle:
         json.dump(report, handle, indent=2)
         handle.write("\n")
+    # NamedTemporaryFile creates the file private (0600); a report is not.
+    os.chmod(handle.name, 0o644)
     os.replace(handle.name, path)
     return path
 

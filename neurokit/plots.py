@@ -26,6 +26,7 @@ _METRIC_TITLES = {
 def save_figure(fig, path):
     """Save a figure atomically (format from the suffix) and close it."""
     path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(path.name + ".partial" + path.suffix)
     fig.savefig(temporary, dpi=150, bbox_inches="tight")
     plt.close(fig)
@@ -73,21 +74,52 @@ def scaling_figure(rows, path, title=None):
             ax.plot(guide, e0[0] * (guide / guide[0]) ** -0.5, ":", color="gray",
                     label="reference slope −1/2")
         if metric == "nrmse":
-            floor = float(np.mean([r["ideal_nrmse"] for r in rows]))
-            ax.axhline(floor, color="black", linestyle="--", linewidth=1,
-                       label=f"ideal LMU (no neurons): {floor:.4f}")
+            _draw_ideal_floors(ax, rows)
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel("neurons m")
         ax.set_ylabel("NRMSE")
         ax.set_title(_METRIC_TITLES[metric], fontsize=10)
         ax.grid(True, which="both", alpha=0.3)
-        ax.legend(fontsize=8)
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=8)
+        if not ax.lines:
+            ax.text(0.5, 0.5, f"every run is exact (NRMSE below {EXACT:g})",
+                    transform=ax.transAxes, ha="center", va="center", color="gray")
+        _widen_narrow_limits(ax)
 
     if title:
         fig.suptitle(title, fontsize=11)
     fig.tight_layout()
     return save_figure(fig, path)
+
+
+# Spec values that set the ideal system's own error; runs that share them
+# share one floor.
+_FLOOR_KEY = ("network", "order", "theta", "tau", "dt", "duration")
+
+
+def _draw_ideal_floors(ax, rows):
+    floors = {}
+    for row in rows:
+        floors.setdefault(tuple(row.get(c) for c in _FLOOR_KEY), []).append(row["ideal_nrmse"])
+    styles = ["--", (0, (1, 1)), (0, (5, 2, 1, 2)), (0, (3, 3))]
+    for index, (key, values) in enumerate(floors.items()):
+        floor = float(np.mean(values))
+        label = f"ideal LMU (no neurons): {floor:.4f}"
+        if len(floors) > 1:
+            label = f"ideal LMU {key[0]} d={key[1]}: {floor:.4f}"
+        ax.axhline(floor, color="black", linestyle=styles[index % len(styles)], linewidth=1,
+                   label=label)
+
+
+def _widen_narrow_limits(ax):
+    # On a log axis, data spanning less than a factor of 2 gets ticks that
+    # all print the same value, so such ranges are widened to a factor of 4.
+    values = [y for line in ax.lines for y in np.atleast_1d(line.get_ydata()) if y > 0]
+    if values and max(values) / min(values) < 2:
+        middle = np.sqrt(max(values) * min(values))
+        ax.set_ylim(middle / 2, middle * 2)
 
 
 def run_figure(result, path, max_raster=50):

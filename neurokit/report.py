@@ -60,18 +60,21 @@ def format_table(rows):
     """Return the sweep as a plain-text table with fitted exponents below it."""
     lines = summarize(rows)
     width = max([len("backend")] + [len(line["backend"]) for line in lines])
-    header = (f"{'backend':<{width}} {'neurons':<8} {'m':>8} {'runs':>4} {'NRMSE':>16} "
-              f"{'state NRMSE':>16} {'ideal':>7} {'build s':>8} {'run s':>8}")
+    type_width = max([len("neurons")] + [len(line["neuron_type"]) for line in lines])
+    header = (f"{'backend':<{width}} {'neurons':<{type_width}} {'m':>8} {'runs':>4} "
+              f"{'NRMSE':>16} {'state NRMSE':>16} {'ideal':>7} {'build s':>8} {'run s':>8}")
     out = [header, "-" * len(header)]
     for line in lines:
         out.append(
-            f"{line['backend']:<{width}} {line['neuron_type']:<8} {line['n_neurons']:>8d} "
+            f"{line['backend']:<{width}} {line['neuron_type']:<{type_width}} {line['n_neurons']:>8d} "
             f"{line['runs']:>4d} {line['nrmse']:>8.4f} ±{line['nrmse_std']:<6.4f} "
             f"{line['state_nrmse']:>8.4f} ±{line['state_nrmse_std']:<6.4f} "
             f"{line['ideal_nrmse']:>7.4f} {line['build_s']:>8.2f} {line['run_s']:>8.2f}"
         )
+    out.append("NRMSE columns: mean ± standard deviation over seeds; ideal: the LMU "
+               "without neurons.")
     out.append("")
-    out.append("Fitted exponents k of error ∝ m^k (95% CI), over all seeds:")
+    out.append("Fitted exponents k of error ∝ m^k (± half-width of the 95% CI), over all seeds:")
     for (backend, neuron_type), group in group_rows(rows).items():
         for metric in METRICS:
             fit = fit_group(group, metric)

@@ -58,7 +58,8 @@ def read_signal(path, column, n_steps, dt, rms, sample_rate=None):
 
     The mean is removed and the result scaled to ``rms``. A CSV file may have
     a header; a column named ``t`` or ``time`` (seconds) sets the sample rate,
-    otherwise ``sample_rate`` (Hz) must be given.
+    otherwise ``sample_rate`` (Hz) must be given. ``column`` None takes the
+    first column that is not time, or WAV channel 0.
     """
     path = Path(path)
     if not path.is_file():
@@ -91,6 +92,8 @@ def _read_wav(path, channel):
     data = np.asarray(data, dtype=np.float64)
     if data.ndim == 1:
         data = data[:, None]
+    if channel is None:
+        channel = 0
     if not isinstance(channel, int) or not 0 <= channel < data.shape[1]:
         raise DataError(
             f"input.column = {channel!r} is not a channel of {path.name}, which has "
@@ -111,6 +114,12 @@ def _read_csv(path, column, sample_rate):
     except ValueError:
         header, rows = [name.strip() for name in rows[0]], rows[1:]
 
+    time_index = None
+    if header is not None:
+        time_index = next((i for i, name in enumerate(header) if name.lower() in ("t", "time")), None)
+    if column is None:
+        # The first column that is not the time column carries the signal.
+        column = 1 if time_index == 0 else 0
     index = _column_index(column, header, len(rows[0]) if rows else 0, path.name)
     try:
         table = np.array([[float(cell) for cell in row] for row in rows])
@@ -119,9 +128,6 @@ def _read_csv(path, column, sample_rate):
     if table.ndim != 2 or len(table) < 2:
         raise DataError(f"input file {path.name} needs at least two rows of numbers")
 
-    time_index = None
-    if header is not None:
-        time_index = next((i for i, name in enumerate(header) if name.lower() in ("t", "time")), None)
     if time_index is not None and time_index != index:
         steps = np.diff(table[:, time_index])
         if np.any(steps <= 0):

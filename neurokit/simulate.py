@@ -21,6 +21,11 @@ def simulate(spec=None, backend="nengo", neuron_type="poisson", seed=0,
     if neuron_type not in NEURON_TYPES:
         raise SpecError(f"neuron type {neuron_type!r} is unknown; use one of: {', '.join(NEURON_TYPES)}")
 
+    if isinstance(record_spikes, bool) or not isinstance(record_spikes, int) \
+            or not 0 <= record_spikes <= spec.n_neurons:
+        raise SpecError(f"record_spikes = {record_spikes!r} is invalid; use an integer "
+                        f"from 0 to n_neurons = {spec.n_neurons}")
+
     task = build_task(spec, seed)
     result = get_backend(backend).run(task, spec.n_neurons, neuron_type, seed, record_spikes)
     result.extra["metrics"] = evaluate(result, spec.settle)

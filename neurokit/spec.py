@@ -29,7 +29,7 @@ class InputSpec:
     rms: float = 0.5  # root-mean-square amplitude after scaling
     frequency: float = 2.0  # Hz, for kind = "sine"
     path: str | None = None  # CSV or WAV file, for kind = "file"
-    column: str | int = 0  # CSV column (name or index) or WAV channel index
+    column: str | int | None = None  # CSV column (name or index) or WAV channel; None = first signal
     sample_rate: float | None = None  # Hz, for a CSV file without a time column
 
     def __post_init__(self):
@@ -111,6 +111,18 @@ class LMUSpec:
         if self.radius is not None:
             _check_positive("population.radius", self.radius)
         _check_choice("population.decoders", self.decoders, DECODER_KINDS)
+
+        nyquist = 0.5 / self.dt
+        if self.input.kind == "white_noise" and self.input.band > nyquist:
+            raise SpecError(
+                f"input.band = {self.input.band} Hz is above the Nyquist frequency "
+                f"{nyquist:g} Hz of dt = {self.dt} s; use a band below {nyquist:g} Hz"
+            )
+        if self.input.kind == "sine" and self.input.frequency >= nyquist:
+            raise SpecError(
+                f"input.frequency = {self.input.frequency} Hz is not below the Nyquist "
+                f"frequency {nyquist:g} Hz of dt = {self.dt} s; use a lower frequency"
+            )
 
         _check_positive("run.duration", self.duration)
         if not 0 <= self.settle < self.duration:

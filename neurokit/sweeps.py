@@ -2,13 +2,15 @@
 
 Rows are appended to ``results.csv.partial`` and flushed one whole line at a
 time, so an interrupted sweep keeps every finished run. When all runs are
-done the file is renamed to ``results.csv``.
+done the file is renamed to ``results.csv``. A later sweep into the same
+directory moves an interrupted file aside to ``results-interrupted-*.csv``.
 """
 
 import csv
 import itertools
 import logging
 import os
+import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
@@ -29,11 +31,20 @@ BASE_COLUMNS = [
 def plan_runs(spec, backends, neuron_types, n_neurons, seeds, backend_options=None):
     """Validate a sweep and return its (backend, neuron_type, m, seed) runs.
 
-    Every neuron count is checked against the spec and every backend is
-    created once, so bad input fails before any run or file is made.
+    Every neuron count is checked against the spec and each backend's limits,
+    and the input signal is built once, so bad input fails before any run
+    or file is made. Repeated backends, neuron types and counts run once.
     """
+    if not n_neurons:
+        raise SpecError("no neuron counts given; pass at least one, e.g. --neurons 1000 4000")
+    if int(seeds) < 1:
+        raise SpecError(f"seeds = {seeds} is invalid; use at least 1 seed")
+    backends = list(dict.fromkeys(backends))
+    neuron_types = list(dict.fromkeys(neuron_types))
+    n_neurons = sorted({int(m) for m in n_neurons})
+
     for m in n_neurons:
-        spec.replace(n_neurons=int(m))
+        spec.replace(n_neurons=m)
     for name in neuron_types:
         if name not in NEURON_TYPES:
             raise SpecError(f"neuron type {name!r} is unknown; use one of: {', '.join(NEURON_TYPES)}")
@@ -45,11 +56,12 @@ def plan_runs(spec, backends, neuron_types, n_neurons, seeds, backend_options=No
                     f"backend {name!r} cannot run neuron type {neuron_type!r}; use "
                     f"--neuron-types {','.join(backend.neuron_types)} for it"
                 )
-    if not n_neurons:
-        raise SpecError("no neuron counts given; pass at least one, e.g. --neurons 1000 4000")
-    if int(seeds) < 1:
-        raise SpecError(f"seeds = {seeds} is invalid; use at least 1 seed")
-    n_neurons = sorted(int(m) for m in n_neurons)
+        for m in n_neurons:
+            backend.check(spec, m)
+
+    # Reading a recorded input and checking the system's stability happen
+    # here, so a bad input file fails before the output directory exists.
+    build_task(spec.replace(n_neurons=n_neurons[0]), 0)
     return list(itertools.product(backends, neuron_types, n_neurons, range(int(seeds))))
 
 
@@ -58,7 +70,7 @@ def run_one(spec, backend, neuron_type, n_neurons, seed, backend_options=None):
     task = build_task(spec.replace(n_neurons=n_neurons), seed)
     result = get_backend(backend, **(backend_options or {})).run(task, n_neurons, neuron_type, seed)
     row = {
-        "network": spec.name, "backend": backend, "neuron_type": neuron_type,
+        "network": spec.name, "backend": backend, "neuron_type": result.neuron_type,
         "n_neurons": n_neurons, "order": spec.order, "seed": seed,
         "build_s": round(result.build_s, 4), "run_s": round(result.run_s, 4),
         "theta": spec.theta, "tau": spec.tau, "dt": spec.dt, "duration": spec.duration,
@@ -81,12 +93,19 @@ def run_scaling(spec, n_neurons, seeds, out_dir, backends=("nengo",),
     runs = plan_runs(spec, backends, neuron_types, n_neurons, seeds, backend_options)
 
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     partial = out_dir / "results.csv.partial"
     columns = BASE_COLUMNS + [f"nrmse_delay_{d:g}" for d in spec.delays]
     rows = []
 
-    with partial.open("w", newline="") as handle:
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        _keep_interrupted(partial)
+        handle = partial.open("w", newline="")
+    except OSError as error:
+        raise DataError(f"cannot write results to {str(out_dir)!r}: {error.strerror}; "
+                        "give a writable directory with --out") from None
+
+    with handle:
         writer = csv.DictWriter(handle, fieldnames=columns, extrasaction="ignore")
         writer.writeheader()
         handle.flush()
@@ -107,11 +126,26 @@ def _execute(spec, runs, jobs, backend_options):
         for backend, neuron_type, m, seed in runs:
             yield run_one(spec, backend, neuron_type, m, seed, backend_options.get(backend))
         return
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
+    pool = ProcessPoolExecutor(max_workers=jobs)
+    try:
         futures = [pool.submit(run_one, spec, b, nt, m, s, backend_options.get(b))
                    for b, nt, m, s in runs]
         for future in as_completed(futures):
             yield future.result()
+    finally:
+        # On an error or Ctrl-C, queued runs are dropped at once instead of
+        # running to completion with nobody to store their rows.
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _keep_interrupted(partial):
+    """Move the rows of an earlier interrupted sweep aside instead of overwriting them."""
+    if not partial.exists():
+        return
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(partial.stat().st_mtime))
+    kept = partial.with_name(f"results-interrupted-{stamp}.csv")
+    os.replace(partial, kept)
+    logger.warning("kept the rows of an earlier interrupted sweep as %s", kept)
 
 
 def read_results(path):

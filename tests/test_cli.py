@@ -113,3 +113,51 @@ def test_plot_rejects_bad_results(tmp_path, content, fragment):
     assert fragment in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "fig.png").exists()
+
+
+def test_bad_input_file_fails_before_output(tmp_path):
+    (tmp_path / "sig.csv").write_text("t,x\n" + "\n".join(f"{k / 1000},{k % 7}" for k in range(3000)))
+    spec = bad_spec(tmp_path, 'kind = "lmu"\n[input]\nkind = "file"\npath = "sig.csv"\n'
+                              'column = "volts"\n')
+    out = tmp_path / "out"
+    done = neurokit("scaling", spec, "--neurons", 100, "--seeds", 1, "--out", out)
+    assert done.returncode == 2
+    assert "'volts' is not a column name" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert not out.exists()
+
+
+def test_chip_limit_fails_before_output(tmp_path):
+    out = tmp_path / "out"
+    done = neurokit("scaling", "--backend", "loihi", "--neurons", 128, 20000, "--out", out)
+    assert done.returncode == 2
+    assert "use at most" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (["deploy", "--seed", "-1"], "'-1' is negative"),
+        (["scaling", "--neurons", "100", "--out", "{file}/sub"], "lies under the file"),
+        (["deploy", "--out", "{file}"], "is a file"),
+    ],
+)
+def test_bad_output_or_seed_gives_one_line(tmp_path, args, fragment):
+    blocker = tmp_path / "afile"
+    blocker.write_text("not a directory")
+    args = [a.replace("{file}", str(blocker)) for a in args]
+    done = neurokit(*args)
+    assert done.returncode == 2
+    assert fragment in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_plot_rejects_same_file_twice(tmp_path):
+    out = tmp_path / "run"
+    assert neurokit("scaling", "--neurons", 100, 200, "--seeds", 1, "--duration", 0.3,
+                    "--neuron-types", "rate", "--out", out).returncode == 0
+    done = neurokit("plot", out / "results.csv", out / "results.csv", "--out", tmp_path / "f.png")
+    assert done.returncode == 2
+    assert "appears in both" in done.stderr

@@ -1,8 +1,10 @@
 """`neurokit train` and `neurokit gdu` as a user runs them."""
 
 import csv
+import io
 import os
 import re
+import sys
 
 import pytest
 
@@ -69,9 +71,19 @@ def test_train_both_algorithms_and_epoch_override(run_cli, small_spec, tmp_path,
         assert [row["algorithm"] for row in csv.DictReader(stream)] == ["bptt"]
 
 
-def test_train_shows_progress_bar_on_stderr(run_cli, small_spec, tmp_path, capsys):
-    assert run_cli(["train", small_spec, "-o", str(tmp_path), "--epochs", "1"]) == 0
-    assert "batch" in capsys.readouterr().err
+class TerminalStream(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_train_progress_bar_on_terminal_only(run_cli, small_spec, tmp_path, capsys, monkeypatch):
+    assert run_cli(["train", small_spec, "-o", str(tmp_path / "a"), "--epochs", "1"]) == 0
+    assert "batch" not in capsys.readouterr().err
+
+    terminal = TerminalStream()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    assert run_cli(["train", small_spec, "-o", str(tmp_path / "b"), "--epochs", "1"]) == 0
+    assert "batch" in terminal.getvalue()
 
 
 def test_gdu_prints_table_and_writes_figure(run_cli, small_spec, tmp_path, capsys):

@@ -85,3 +85,13 @@ def test_corrupt_wav(tmp_path):
     path.write_bytes(b"RIFF....WAVEjunk")
     with pytest.raises(DataError, match="not a readable WAV"):
         read_signal(path, 0, 10, 0.001, rms=1.0)
+
+
+def test_csv_default_column_skips_time(tmp_path):
+    path = tmp_path / "rec.csv"
+    rows = "\n".join(f"{k * 0.001:.3f},{np.sin(k / 50):.6f}" for k in range(1000))
+    path.write_text("t,x\n" + rows + "\n")
+    u = read_signal(path, None, 800, 0.001, rms=1.0)
+    expected = np.sin(np.arange(800) / 50)
+    expected -= expected.mean()
+    assert np.corrcoef(u, expected)[0, 1] > 0.999

@@ -3,7 +3,7 @@
 import pytest
 
 from neurokit.errors import SpecError
-from neurokit.spec import DEFAULT_SPEC, LMUSpec, load_spec
+from neurokit.spec import DEFAULT_SPEC, InputSpec, LMUSpec, load_spec
 
 VALID = """
 kind = "lmu"
@@ -117,3 +117,10 @@ def test_python_construction_is_validated():
         LMUSpec(tau=-0.1)
     with pytest.raises(SpecError, match="too few"):
         LMUSpec(order=10, n_neurons=10)
+
+
+def test_band_above_nyquist_is_rejected():
+    with pytest.raises(SpecError, match="Nyquist"):
+        load_spec(input=InputSpec(band=600.0))
+    with pytest.raises(SpecError, match="Nyquist"):
+        load_spec(input=InputSpec(kind="sine", frequency=500.0))

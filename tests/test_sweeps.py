@@ -68,3 +68,20 @@ def test_unstable_euler_step_is_rejected():
     with pytest.raises(SpecError, match="unstable"):
         nk.simulate(theta=0.002, tau=0.005, dt=0.001, discretization="euler",
                     delays=[0.0], n_neurons=100, duration=0.5)
+
+
+def test_repeated_counts_and_backends_run_once():
+    spec = nk.load_spec(**SMALL)
+    runs = plan_runs(spec, ["nengo", "nengo"], ["rate", "rate"], [200, 100, 200], 2)
+    assert runs == [("nengo", "rate", 100, 0), ("nengo", "rate", 100, 1),
+                    ("nengo", "rate", 200, 0), ("nengo", "rate", 200, 1)]
+
+
+def test_new_sweep_keeps_interrupted_rows(tmp_path):
+    spec = nk.load_spec(**SMALL)
+    (tmp_path / "results.csv.partial").write_text("network,backend\nlmu,nengo\n")
+    run_scaling(spec, [100], 1, tmp_path, neuron_types=["rate"])
+    kept = list(tmp_path.glob("results-interrupted-*.csv"))
+    assert len(kept) == 1
+    assert kept[0].read_text() == "network,backend\nlmu,nengo\n"
+    assert (tmp_path / "results.csv").exists()

@@ -51,3 +51,10 @@ class Backend:
 
     def run(self, task, n_neurons, neuron_type="poisson", seed=0, record_spikes=0):
         raise NotImplementedError
+
+    def check(self, spec, n_neurons):
+        """Raise a NeurokitError if this backend cannot run m neurons of the spec.
+
+        Sweeps call this for every m before any run starts. The default
+        accepts everything; backends with hardware limits override it.
+        """

@@ -77,6 +77,11 @@ def chip_neuron_type():
     return nengo.SpikingRectifiedLinear(initial_state={"voltage": nengo.dists.Choice([0])})
 
 
+# The neuron type that results report: the Poisson population runs on the
+# chip as SpikingRectifiedLinear neurons, which are not Poisson.
+CHIP_NEURON_LABEL = "spiking-relu"
+
+
 def check_neuron_type(neuron_type):
     """Raise SpecError unless the neurokit neuron type can run on the chip."""
     if neuron_type != "poisson":
@@ -317,6 +322,10 @@ class LoihiBackend(Backend):
         self.progress_bar = progress_bar
         self.compensate_reset = compensate_reset and self.on_chip
 
+    def check(self, spec, n_neurons):
+        if self.on_chip:
+            check_limits(n_neurons, self.profile)
+
     def run(self, task, n_neurons, neuron_type="poisson", seed=None, record_spikes=0):
         spec = task.spec
         check_neuron_type(neuron_type)
@@ -358,7 +367,7 @@ class LoihiBackend(Backend):
 
         recorded = int(record_spikes)
         return RunResult(
-            backend=self.name, neuron_type=neuron_type, n_neurons=n_neurons, seed=task.seed,
+            backend=self.name, neuron_type=CHIP_NEURON_LABEL, n_neurons=n_neurons, seed=task.seed,
             t=task.t, u=task.u, state=state, delayed=state @ task.readout.T,
             ideal_state=task.ideal_state, ideal_delayed=task.ideal_delayed,
             target=task.target, delays=spec.delays, build_s=build_s, run_s=run_s,

@@ -3,9 +3,8 @@
 import logging
 from pathlib import Path
 
-from neurokit.cli.options import positive_float, positive_int
+from neurokit.cli.options import check_output_dir, nonnegative_int, positive_float, positive_int
 from neurokit.deploy import deploy, format_report, write_report
-from neurokit.errors import SpecError
 from neurokit.hardware import load_profile
 from neurokit.simulate import resolve_spec
 
@@ -32,7 +31,7 @@ def add_parser(subparsers):
     parser.add_argument("--neurons", type=positive_int, default=DEFAULT_NEURONS, metavar="N",
                         help=f"neuron count m, an even integer (default: {DEFAULT_NEURONS}, "
                         "smaller than the spec's because the recurrence is m x m on chip)")
-    parser.add_argument("--seed", type=int, default=0,
+    parser.add_argument("--seed", type=nonnegative_int, default=0,
                         help="seed of the input signal, encoders and spikes (default: 0)")
     parser.add_argument("--duration", type=positive_float, default=None, metavar="S",
                         help="simulated time in seconds (default: from the spec)")
@@ -47,8 +46,7 @@ def run(args):
         overrides["duration"] = args.duration
     spec = resolve_spec(args.spec, **overrides)
     profile = load_profile(args.hardware)
-    if args.out.exists() and not args.out.is_dir():
-        raise SpecError(f"--out {str(args.out)!r} is a file; give a directory path")
+    check_output_dir(args.out)
 
     report = deploy(spec, profile, seed=args.seed)
     path = write_report(report, args.out)

@@ -2,6 +2,10 @@
 
 import argparse
 import math
+import os
+from pathlib import Path
+
+from neurokit.errors import SpecError
 
 
 def positive_int(text):
@@ -29,3 +33,31 @@ def comma_list(text):
     if not items:
         raise argparse.ArgumentTypeError("the list is empty; give comma-separated names")
     return items
+
+
+def nonnegative_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer; give an integer >= 0") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is negative; give an integer >= 0")
+    return value
+
+
+def check_output_dir(path, option="--out"):
+    """Raise SpecError unless ``path`` is, or can be created as, a writable directory.
+
+    Nothing is created, so a run that fails later leaves no empty directory.
+    """
+    path = Path(path).absolute()
+    if path.exists() and not path.is_dir():
+        raise SpecError(f"{option} {str(path)!r} is a file; give a directory path")
+    existing = path
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir():
+        raise SpecError(f"{option} {str(path)!r} lies under the file {str(existing)!r}; "
+                        "give a directory path")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise SpecError(f"{option} {str(path)!r} is not writable; give a directory you can write to")

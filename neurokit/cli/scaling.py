@@ -7,7 +7,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from neurokit.backends import BACKENDS, NEURON_TYPES
-from neurokit.cli.options import comma_list, positive_float, positive_int
+from neurokit.cli.options import check_output_dir, comma_list, positive_float, positive_int
 from neurokit.errors import SpecError
 from neurokit.plots import scaling_figure
 from neurokit.report import format_table
@@ -75,16 +75,18 @@ def run(args):
     if neuron_types is None:
         on_loihi = any(name.startswith("loihi") for name in backends)
         neuron_types = ["poisson"] if on_loihi else list(NEURON_TYPES)
-    if args.out.exists() and not args.out.is_dir():
-        raise SpecError(f"--out {str(args.out)!r} is a file; give a directory path")
+    check_output_dir(args.out)
 
     backend_options = {"brian2": {"target": args.brian2_target}}
     runs = plan_runs(spec, backends, neuron_types, args.neurons, args.seeds, backend_options)
-    with tqdm(total=len(runs), desc="scaling", unit="run", dynamic_ncols=True) as bar, \
+    # disable=None hides the bars when stderr is not a terminal, e.g. in a log file.
+    with tqdm(total=len(runs), desc="scaling", unit="run", dynamic_ncols=True, disable=None) as bar, \
             RunProgress() as run_bar:
         def advance(row):
             bar.set_postfix_str(f"{row['backend']} {row['neuron_type']} m={row['n_neurons']}")
             bar.update()
+            logger.info("finished %s %s m=%d seed=%d: NRMSE %.4f", row["backend"],
+                        row["neuron_type"], row["n_neurons"], row["seed"], row["nrmse"])
 
         # Worker processes cannot call back into this bar, so only a serial
         # sweep shows the build and steps of each run.
@@ -95,7 +97,8 @@ def run(args):
                            backend_options=backend_options)
 
     title = (f"{spec.name}: LMU d = {spec.order}, θ = {spec.theta * 1e3:g} ms, "
-             f"τ = {spec.tau * 1e3:g} ms, dt = {spec.dt * 1e3:g} ms, {args.seeds} seeds")
+             f"τ = {spec.tau * 1e3:g} ms, dt = {spec.dt * 1e3:g} ms, "
+             f"{args.seeds} seed{'s' if args.seeds > 1 else ''}")
     figure = scaling_figure(rows, args.out / "scaling.png", title=title)
     print(format_table(rows))
     print(f"\nwrote {args.out / 'results.csv'} and {figure}")
@@ -106,7 +109,7 @@ class RunProgress:
     """A second tqdm bar for the run in progress, called as ``(phase, done, total)``."""
 
     def __init__(self):
-        self.bar = tqdm(total=1, desc="build", unit="step", position=1, leave=False,
+        self.bar = tqdm(total=1, desc="build", unit="step", position=1, leave=False, disable=None,
                         dynamic_ncols=True)
 
     def __call__(self, phase, done, total):

@@ -39,7 +39,7 @@ def add_parser(subparsers):
 def _progress_bar(total, description, enabled):
     from tqdm import tqdm
 
-    bar = tqdm(total=total, desc=description, unit="batch", file=sys.stderr, disable=not enabled, leave=False)
+    bar = tqdm(total=total, desc=description, unit="batch", file=sys.stderr, disable=None if enabled else True, leave=False)
 
     def update(epoch, batch, n_batches):
         bar.update(1)
