@@ -134,7 +134,7 @@ def _execute(spec, runs, jobs, backend_options):
             yield future.result()
     finally:
         # On an error or Ctrl-C, queued runs are dropped at once instead of
-        # running to completion with nobody to store their rows.
+        # running to completion after the sweep has stopped storing rows.
         pool.shutdown(wait=False, cancel_futures=True)
 
 
@@ -143,9 +143,9 @@ def _keep_interrupted(partial):
     if not partial.exists():
         return
     stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(partial.stat().st_mtime))
-    kept = partial.with_name(f"results-interrupted-{stamp}.csv")
-    os.replace(partial, kept)
-    logger.warning("kept the rows of an earlier interrupted sweep as %s", kept)
+    destination = partial.with_name(f"results-interrupted-{stamp}.csv")
+    os.replace(partial, destination)
+    logger.warning("moved the rows of an earlier interrupted sweep to %s", destination)
 
 
 def read_results(path):
