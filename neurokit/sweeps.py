@@ -9,9 +9,10 @@ directory moves an interrupted file aside to ``results-interrupted-*.csv``.
 import csv
 import itertools
 import logging
+import multiprocessing
 import os
+import signal
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 from neurokit.analysis import evaluate
@@ -126,16 +127,24 @@ def _execute(spec, runs, jobs, backend_options):
         for backend, neuron_type, m, seed in runs:
             yield run_one(spec, backend, neuron_type, m, seed, backend_options.get(backend))
         return
-    pool = ProcessPoolExecutor(max_workers=jobs)
+    # Workers ignore Ctrl-C; the sweep process stops them with terminate().
+    pool = multiprocessing.Pool(processes=jobs, initializer=signal.signal,
+                                initargs=(signal.SIGINT, signal.SIG_IGN))
     try:
-        futures = [pool.submit(run_one, spec, b, nt, m, s, backend_options.get(b))
-                   for b, nt, m, s in runs]
-        for future in as_completed(futures):
-            yield future.result()
+        tasks = [(spec, b, nt, m, s, backend_options.get(b)) for b, nt, m, s in runs]
+        yield from pool.imap_unordered(_run_packed, tasks)
+        pool.close()
+    except BaseException:
+        # On an error or Ctrl-C the workers stop at once; otherwise they
+        # would finish every queued run after the sweep stopped storing rows.
+        pool.terminate()
+        raise
     finally:
-        # On an error or Ctrl-C, queued runs are dropped at once instead of
-        # running to completion after the sweep has stopped storing rows.
-        pool.shutdown(wait=False, cancel_futures=True)
+        pool.join()
+
+
+def _run_packed(arguments):
+    return run_one(*arguments)
 
 
 def _keep_interrupted(partial):
