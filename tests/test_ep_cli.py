@@ -150,3 +150,42 @@ def test_interrupted_train_keeps_csv_and_figure(run_cli, small_spec, tmp_path, m
     with open(output / "small-ep.csv", newline="") as stream:
         assert [row["epoch"] for row in csv.DictReader(stream)] == ["1"]
     assert "interrupted" in capsys.readouterr().err
+
+
+def test_gdu_warns_when_free_phase_unconverged(run_cli, tmp_path, capsys):
+    # Five free steps leave the sigmoid network far from its fixed point.
+    path = tmp_path / "short.toml"
+    path.write_text(SMALL_SPEC.replace("[gdu]\nT = 200", "[gdu]\nT = 5"))
+    assert run_cli(["gdu", str(path), "-o", str(tmp_path / "out")]) == 0
+    assert "has not converged" in capsys.readouterr().out
+
+
+def test_gdu_silent_when_converged(run_cli, small_spec, tmp_path, capsys):
+    assert run_cli(["gdu", small_spec, "-o", str(tmp_path / "out")]) == 0
+    assert "has not converged" not in capsys.readouterr().out
+
+
+def test_rerun_moves_previous_results_aside(run_cli, small_spec, tmp_path):
+    output = tmp_path / "out"
+    assert run_cli(["train", small_spec, "-o", str(output), "--epochs", "1", "--no-progress"]) == 0
+    first = (output / "small-ep.csv").read_text()
+    assert run_cli(["train", small_spec, "-o", str(output), "--epochs", "1", "--no-progress"]) == 0
+    previous = sorted(p.name for p in output.glob("small-ep-previous-*"))
+    assert [name.rsplit(".", 1)[1] for name in previous] == ["csv", "npz", "png"]
+    assert (output / previous[0]).read_text() == first
+
+
+def test_bptt_with_k_above_t_fails_before_training(run_cli, tmp_path, capsys):
+    path = tmp_path / "long_k.toml"
+    assert "K = 4\n" in SMALL_SPEC
+    path.write_text(SMALL_SPEC.replace("K = 4\n", "K = 40\n", 1))
+    assert run_cli(["train", str(path), "-o", str(tmp_path / "out"), "--algorithm", "both"]) == 2
+    assert "K = 40 exceeds T = 10" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+def test_train_output_under_file(run_cli, small_spec, tmp_path, capsys):
+    blocker = tmp_path / "afile"
+    blocker.write_text("x")
+    assert run_cli(["train", small_spec, "-o", str(blocker / "out")]) == 2
+    assert "lies under the file" in capsys.readouterr().err

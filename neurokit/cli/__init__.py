@@ -8,6 +8,7 @@ work and returns the exit status.
 import argparse
 import importlib
 import logging
+import os
 import sys
 
 from neurokit import __version__
@@ -65,6 +66,10 @@ def main(argv=None):
     except KeyboardInterrupt:
         print(f"neurokit {args.command}: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader of stdout (e.g. `head`) has gone; exit without a traceback.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 if __name__ == "__main__":

@@ -102,12 +102,17 @@ class CSVLog:
 
     def __init__(self, path):
         self.path = path
-        temporary = f"{path}.partial"
-        with open(temporary, "w", newline="") as stream:
-            csv.writer(stream).writerow(CSV_FIELDS)
-        os.replace(temporary, path)
+        self.started = False
 
     def append(self, record):
+        # The header is written with the first epoch, so a run that fails
+        # before finishing one leaves no file at all.
+        if not self.started:
+            temporary = f"{self.path}.partial"
+            with open(temporary, "w", newline="") as stream:
+                csv.writer(stream).writerow(CSV_FIELDS)
+            os.replace(temporary, self.path)
+            self.started = True
         row = dataclasses.asdict(record)
         with open(self.path, "a", newline="") as stream:
             csv.writer(stream).writerow([row[field] for field in CSV_FIELDS])
@@ -139,10 +144,11 @@ def load_weights(model, path):
         model.set_params([archive[name] for name in model.param_names])
 
 
-def train(model, dataset, config, csv_path=None, weights_path=None, progress=None):
+def train(model, dataset, config, csv_path=None, weights_path=None, progress=None, on_epoch=None):
     """Train ``model`` in place on ``dataset`` and return the list of EpochRecord.
 
-    ``progress(epoch, batch, n_batches)`` is called after every batch.
+    ``progress(epoch, batch, n_batches)`` is called after every batch and
+    ``on_epoch(records)`` after every epoch, with the records so far.
     ``csv_path`` and ``weights_path``, when given, are updated after every
     epoch.
     """
@@ -190,4 +196,6 @@ def train(model, dataset, config, csv_path=None, weights_path=None, progress=Non
             log.append(record)
         if weights_path:
             save_weights(model, weights_path)
+        if on_epoch:
+            on_epoch(list(records))
     return records
