@@ -71,7 +71,8 @@ def test_poisson_exponent_and_rate_baseline():
     keys = sorted(poisson)
     fit = nk.fit_power_law([m for m, _ in keys], [poisson[k]["state_nrmse"] for k in keys])
     # Over 6 disjoint triples of seeds (0-17) the fitted exponent had mean
-    # −0.49 and standard deviation 0.03, so this window is about 5σ wide.
+    # −0.49 and standard deviation 0.02 (scripts/exponent_spread.py), so
+    # this window lies more than 5σ from the mean on either side.
     assert -0.65 <= fit.exponent <= -0.35
 
     for m in n_neurons:
@@ -82,9 +83,10 @@ def test_poisson_exponent_and_rate_baseline():
 
 @pytest.mark.slow
 def test_error_grows_with_order():
-    # Measured with 4 seeds at m = 4000: state NRMSE 0.024 ± 0.003 (d = 2),
-    # 0.096 ± 0.004 (d = 4) and 0.44 ± 0.04 (d = 8); the gaps are many
-    # standard deviations, so the means must be strictly ordered.
+    # Measured with seeds 0-3 at m = 4000: state NRMSE 0.026 ± 0.007 (d = 2),
+    # 0.108 ± 0.013 (d = 4) and 0.43 ± 0.04 (d = 8), mean ± standard
+    # deviation; the gaps are many standard deviations, so the means of
+    # three seeds must be strictly ordered.
     spec = nk.load_spec(duration=1.0)
     means = []
     for order in (2, 4, 8):
