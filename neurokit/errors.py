@@ -1,6 +1,6 @@
 """Exception types that neurokit raises for bad input and failed runs.
 
-Every message names the offending value and says how to fix it. The command
+Every message names the offending value and how to fix it. The command
 line prints the message as one line and exits non-zero.
 """
 

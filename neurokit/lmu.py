@@ -2,7 +2,7 @@
 
 The LMU memory (Voelker, Kajić & Eliasmith, "Legendre Memory Units:
 Continuous-Time Representation in Recurrent Neural Networks", NeurIPS 2019)
-is the linear system θ·ẋ(t) = A x(t) + B u(t) of order d. Its state holds
+is the linear system θ·ẋ(t) = A x(t) + B u(t) of order d. Its state contains
 the Legendre coefficients of the input over a sliding window of length θ,
 so the delayed input u(t − θ') is a fixed linear readout of x(t).
 
@@ -67,7 +67,7 @@ def discretize(A, B, dt, theta=1.0, method="zoh"):
 def legendre_readout(order, delays, theta):
     """Return the (len(delays), d) matrix C with u(t − θ') ≈ C @ x(t).
 
-    Row j holds the shifted Legendre polynomials P̃_i(r) = P_i(2r − 1) at
+    Row j contains the shifted Legendre polynomials P̃_i(r) = P_i(2r − 1) at
     r = θ'_j/θ. Because P̃_i(1) = 1, the row for θ' = θ sums the state.
     """
     _check_positive("theta", theta)

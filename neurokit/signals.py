@@ -73,7 +73,7 @@ def read_signal(path, column, n_steps, dt, rms, sample_rate=None):
     needed = n_steps * dt
     if len(resampled) < n_steps:
         raise DataError(
-            f"input file {path.name} holds {len(values) / rate:.3g} s of signal but the run "
+            f"input file {path.name} contains {len(values) / rate:.3g} s of signal but the run "
             f"needs {needed:.3g} s; shorten run.duration or use a longer recording"
         )
     signal = resampled[:n_steps] - np.mean(resampled[:n_steps])

@@ -9,12 +9,20 @@ from neurokit.errors import SpecError
 
 
 def positive_int(text):
+    return _integer(text, 1, "is not positive")
+
+
+def nonnegative_int(text):
+    return _integer(text, 0, "is negative")
+
+
+def _integer(text, minimum, too_small):
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer; give a positive integer") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not positive; give an integer >= 1")
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer; give an integer >= {minimum}") from None
+    if value < minimum:
+        raise argparse.ArgumentTypeError(f"{text!r} {too_small}; give an integer >= {minimum}")
     return value
 
 
@@ -33,16 +41,6 @@ def comma_list(text):
     if not items:
         raise argparse.ArgumentTypeError("the list is empty; give comma-separated names")
     return items
-
-
-def nonnegative_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer; give an integer >= 0") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{text!r} is negative; give an integer >= 0")
-    return value
 
 
 def check_output_dir(path, option="--out"):
