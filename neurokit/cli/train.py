@@ -9,7 +9,7 @@ import time
 from neurokit.cli.options import check_output_dir
 from neurokit.cli.paths import resolve_spec
 from neurokit.ep.build import build_model, check_compatible, load_dataset
-from neurokit.ep.plots import plot_training
+from neurokit.ep.plots import plot_comparison, plot_training
 from neurokit.ep.spec import DEFAULT_SPEC, load_spec
 from neurokit.ep.training import TrainingConfig, read_records, train
 from neurokit.errors import SpecError
@@ -72,6 +72,7 @@ def run(args):
     os.makedirs(args.output, exist_ok=True)
     stem = os.path.splitext(os.path.basename(spec.path))[0]
 
+    finished = {}
     for algorithm in algorithms:
         model = copy.deepcopy(initial_model)
         config = TrainingConfig.from_spec(spec)
@@ -100,6 +101,12 @@ def run(args):
         print(f"{algorithm}: {config.epochs} epochs, final train error {100 * last.train_error:.2f}%, "
               f"test error {100 * last.test_error:.2f}%, {sum(r.seconds for r in records) / len(records):.2f} s/epoch")
         print(f"wrote {prefix}.csv, {prefix}.png and {prefix}.npz")
+        finished[algorithm] = records
+
+    if len(finished) > 1:
+        figure = os.path.join(args.output, f"{stem}-ep-vs-bptt.png")
+        plot_comparison(finished, figure, title=f"{stem}: EP and BPTT from the same initial weights")
+        print(f"wrote {figure}")
     return 0
 
 

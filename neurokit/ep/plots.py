@@ -37,6 +37,32 @@ def plot_training(records, path, title=""):
     ax.plot(epochs, [100 * r.test_error for r in records], marker="s", label="test")
     ax.set_xlabel("epoch")
     ax.set_ylabel("error (%)")
+    ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    _save(fig, path)
+
+
+def plot_comparison(records_by_algorithm, path, title=""):
+    """Plot train (dashed) and test (solid) error of several algorithms on one axes.
+
+    ``records_by_algorithm`` maps a name such as "ep" or "bptt" to its list
+    of EpochRecord, all trained from the same initial weights.
+    """
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for index, (algorithm, records) in enumerate(records_by_algorithm.items()):
+        epochs = [r.epoch for r in records]
+        color = f"C{index}"
+        ax.plot(epochs, [100 * r.test_error for r in records], color=color, marker="o",
+                label=f"{algorithm.upper()} test")
+        ax.plot(epochs, [100 * r.train_error for r in records], color=color, linestyle="--",
+                label=f"{algorithm.upper()} train")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("error (%)")
+    ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
     ax.set_title(title)
     ax.grid(alpha=0.3)
     ax.legend()
@@ -63,10 +89,14 @@ def plot_gdu(result, path, n_samples=3, seed=0):
         active = np.flatnonzero(np.any(ep != 0, axis=0) | np.any(neg_grad != 0, axis=0))
         picked = rng.choice(active, size=min(n_samples, len(active)), replace=False) if len(active) else []
         for i, component in enumerate(picked):
+            # Each color is one component. BPTT is drawn as wide, faint
+            # markers under EP's thin line, so both stay visible where the
+            # two curves coincide.
             color = f"C{i}"
-            ax.plot(steps, ep[:, component], color=color, label="EP $\\Delta(t)$" if i == 0 else None)
-            ax.plot(steps, neg_grad[:, component], color=color, linestyle="--",
-                    label="$-\\nabla^{BPTT}(t)$" if i == 0 else None)
+            ax.plot(steps, neg_grad[:, component], color=color, linestyle="none", marker="o",
+                    markersize=7, alpha=0.35, label="$-\\nabla^{BPTT}(t)$" if i == 0 else None)
+            ax.plot(steps, ep[:, component], color=color, linewidth=1.2,
+                    label="EP $\\Delta(t)$" if i == 0 else None)
         ax.set_title(name)
         ax.set_xlabel("step t of the nudged phase")
 
