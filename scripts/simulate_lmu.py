@@ -13,7 +13,8 @@ from neurokit.plots import run_figure
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
+                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("--spec", default=None, help="LMU spec (TOML); default: networks/lmu.toml")
     parser.add_argument("--n-neurons", type=int, default=8000, help="Poisson neurons m (even)")
     parser.add_argument("--seed", type=int, default=0, help="seed for input, encoders and spikes")
