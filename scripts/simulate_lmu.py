@@ -10,12 +10,14 @@ import logging
 
 import neurokit as nk
 from neurokit.plots import run_figure
+from neurokit.spec import DEFAULT_SPEC
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    parser.add_argument("--spec", default=None, help="LMU spec (TOML); default: networks/lmu.toml")
+    parser.add_argument("--spec", default=str(DEFAULT_SPEC),
+                        help="LMU spec (TOML)")
     parser.add_argument("--n-neurons", type=int, default=8000, help="Poisson neurons m (even)")
     parser.add_argument("--seed", type=int, default=0, help="seed for input, encoders and spikes")
     parser.add_argument("--out", default="lmu-run.png", help="figure path (.png or .svg)")
