@@ -26,8 +26,8 @@ def evaluate(result, settle):
     """Return the error metrics of a run, skipping the first ``settle`` seconds.
 
     ``nrmse`` is the mean over readout delays of the delayed output's NRMSE
-    against the true delayed input; ``state_nrmse`` compares the network's
-    state with the ideal state; ``ideal_nrmse`` is the ideal system's own
+    against the true delayed input. ``state_nrmse`` compares the network's
+    state with the ideal state. ``ideal_nrmse`` is the ideal system's own
     delay error, the floor that no network can beat.
     """
     keep = result.t > settle

@@ -1,6 +1,6 @@
 """The memory task shared by every backend: input, ideal system and targets.
 
-An ``LMUTask`` is built once per (spec, seed). It holds the input signal,
+An ``LMUTask`` is built once per (spec, seed). It contains the input signal,
 the discretized LMU and its mapping onto the lowpass synapse, the ideal
 state, the readout matrix and the true delayed input. Backends only turn it
 into a simulator network, so all of them solve exactly the same problem.

@@ -35,7 +35,7 @@ def test_csv_with_time_column_is_resampled(tmp_path):
     path.write_text("time,voltage,other\n" + rows + "\n")
 
     u = read_signal(path, "voltage", 1500, 0.001, rms=1.0)
-    # The reader removes the mean, and 1.5 s holds 7.5 periods of 5 Hz.
+    # The reader removes the mean, and 1.5 s contains 7.5 periods of 5 Hz.
     expected = np.sin(2 * np.pi * 5 * 0.001 * np.arange(1500))
     expected -= expected.mean()
     expected /= np.sqrt(np.mean(expected**2))

@@ -42,7 +42,7 @@ class RunResult:
 class Backend:
     """Turns an LMU task into a simulator network and runs it.
 
-    Subclasses set ``name`` and implement ``run``. Analysis code only sees
+    Subclasses set ``name`` and implement ``run``. Analysis code only reads
     ``RunResult``, so it never branches on the backend.
     """
 

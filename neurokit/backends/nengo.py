@@ -1,6 +1,6 @@
 """Nengo backend: the LMU memory on Nengo's reference simulator.
 
-The memory is one recurrent ensemble of m neurons. A passthrough node holds
+The memory is one recurrent ensemble of m neurons. A passthrough node carries
 the state x: it sums the lowpass-filtered recurrent decode Ā′·D·a(t) and the
 filtered input B̄′·u, and feeds the ensemble directly. The transforms use the
 discrete mapping onto the synapse, so the rate network reproduces the ideal

@@ -28,13 +28,9 @@ def _save(fig, path):
     os.replace(temporary, path)
 
 
-def plot_training(records, path, title=""):
-    """Plot train and test error (%) against epoch for a list of EpochRecord."""
+def _finish_error_figure(fig, ax, path, title):
+    """Label an error-against-epoch axes and save its figure."""
     plt = _pyplot()
-    epochs = [r.epoch for r in records]
-    fig, ax = plt.subplots(figsize=(5, 3.5))
-    ax.plot(epochs, [100 * r.train_error for r in records], marker="o", label="train")
-    ax.plot(epochs, [100 * r.test_error for r in records], marker="s", label="test")
     ax.set_xlabel("epoch")
     ax.set_ylabel("error (%)")
     ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
@@ -43,6 +39,16 @@ def plot_training(records, path, title=""):
     ax.legend()
     fig.tight_layout()
     _save(fig, path)
+
+
+def plot_training(records, path, title=""):
+    """Plot train and test error (%) against epoch for a list of EpochRecord."""
+    plt = _pyplot()
+    epochs = [r.epoch for r in records]
+    fig, ax = plt.subplots(figsize=(5, 3.5))
+    ax.plot(epochs, [100 * r.train_error for r in records], marker="o", label="train")
+    ax.plot(epochs, [100 * r.test_error for r in records], marker="s", label="test")
+    _finish_error_figure(fig, ax, path, title)
 
 
 def plot_comparison(records_by_algorithm, path, title=""):
@@ -60,14 +66,7 @@ def plot_comparison(records_by_algorithm, path, title=""):
                 label=f"{algorithm.upper()} test")
         ax.plot(epochs, [100 * r.train_error for r in records], color=color, linestyle="--",
                 label=f"{algorithm.upper()} train")
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("error (%)")
-    ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
-    ax.set_title(title)
-    ax.grid(alpha=0.3)
-    ax.legend()
-    fig.tight_layout()
-    _save(fig, path)
+    _finish_error_figure(fig, ax, path, title)
 
 
 def plot_gdu(result, path, n_samples=3, seed=0):
